@@ -1,0 +1,50 @@
+namespace CoScientist.Core.Llm;
+
+public enum LlmErrorKind
+{
+    NotConfigured,
+    Unauthorized,
+    OutOfCredits,
+    Moderated,
+    RateLimited,
+    ProviderError,
+    StreamFailed,
+    InvalidOutput,
+    Timeout,
+    Network,
+    ModelNotAllowed,
+    LimitReached,
+}
+
+/// <summary>An LLM call that failed, with a message fit to show a user (no keys, no stack).</summary>
+public sealed class LlmException(LlmErrorKind kind, string message, int? statusCode = null, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public LlmErrorKind Kind { get; } = kind;
+    public int? StatusCode { get; } = statusCode;
+
+    /// <summary>Failures that another attempt may cure; the rest would fail the same way again.</summary>
+    public bool IsTransient => Kind is LlmErrorKind.RateLimited or LlmErrorKind.ProviderError
+        or LlmErrorKind.StreamFailed or LlmErrorKind.InvalidOutput or LlmErrorKind.Timeout or LlmErrorKind.Network;
+
+    /// <summary>Failures that will hit every call of the cycle alike, so the cycle should stop.</summary>
+    public bool StopsCycle => Kind is LlmErrorKind.NotConfigured or LlmErrorKind.Unauthorized
+        or LlmErrorKind.OutOfCredits or LlmErrorKind.ModelNotAllowed or LlmErrorKind.LimitReached;
+
+    public static LlmException FromStatus(int status, string? providerMessage, int attempts)
+    {
+        var detail = string.IsNullOrWhiteSpace(providerMessage) ? "" : $" OpenRouter said: {Trim(providerMessage)}";
+        return status switch
+        {
+            401 => new(LlmErrorKind.Unauthorized, "OpenRouter rejected the API key (401). Check OPENROUTER_API_KEY or the key you entered." + detail, status),
+            402 => new(LlmErrorKind.OutOfCredits, "The OpenRouter account is out of credits or over its key's limit (402)." + detail, status),
+            403 => new(LlmErrorKind.Moderated, "OpenRouter's moderation refused this request (403)." + detail, status),
+            408 => new(LlmErrorKind.Timeout, $"The model did not answer in time (408) after {attempts} attempt(s).", status),
+            429 => new(LlmErrorKind.RateLimited, $"OpenRouter is rate-limiting requests (429); {attempts} attempt(s) did not get through." + detail, status),
+            >= 500 => new(LlmErrorKind.ProviderError, $"The model provider failed (HTTP {status}) after {attempts} attempt(s)." + detail, status),
+            _ => new(LlmErrorKind.ProviderError, $"OpenRouter refused the request (HTTP {status})." + detail, status),
+        };
+    }
+
+    private static string Trim(string text) => text.Length <= 200 ? text : text[..200] + "…";
+}

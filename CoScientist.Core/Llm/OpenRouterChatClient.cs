@@ -1,0 +1,190 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace CoScientist.Core.Llm;
+
+/// <summary>
+/// The innermost layer: one streamed chat completion through the official OpenAI SDK pointed at
+/// OpenRouter. Maps HTTP failures to <see cref="LlmException"/> and reports usage (tokens and
+/// OpenRouter's usage.cost from the final chunk) to the request's recorder, even when the answer
+/// later turns out to be unusable.
+/// </summary>
+public sealed class OpenRouterChatClient : ILlmClient
+{
+    private readonly OpenRouterOptions _options;
+    private readonly HttpClient _http;
+    private readonly ILogger<OpenRouterChatClient> _logger;
+    private readonly OpenAIClient? _operatorClient;
+
+    public OpenRouterChatClient(IOptions<OpenRouterOptions> options, HttpClient http, ILogger<OpenRouterChatClient> logger)
+    {
+        _options = options.Value;
+        _http = http;
+        _logger = logger;
+        if (_options.HasOperatorKey)
+            _operatorClient = CreateClient(_options.ApiKey!);
+    }
+
+    public async Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
+    {
+        var client = request.Context.VisitorApiKey is { Length: > 0 } visitorKey
+            ? CreateClient(visitorKey)
+            : _operatorClient ?? throw new LlmException(LlmErrorKind.NotConfigured,
+                "No OpenRouter API key is configured: set the OPENROUTER_API_KEY environment variable (or enter your own key).");
+
+        var chat = client.GetChatClient(request.Model);
+        ChatMessage[] messages = [new SystemChatMessage(request.SystemPrompt), new UserChatMessage(request.UserPrompt)];
+        var completionOptions = BuildOptions(request);
+
+        var text = new StringBuilder();
+        string? finishReason = null, generationId = null;
+        long inputTokens = 0, outputTokens = 0;
+        decimal cost = 0;
+        var sawUsage = false;
+        try
+        {
+            await foreach (var update in chat.CompleteChatStreamingAsync(messages, completionOptions, cancellationToken))
+            {
+                generationId ??= update.CompletionId;
+                foreach (var part in update.ContentUpdate)
+                    text.Append(part.Text);
+                if (update.FinishReason is { } reason)
+                    finishReason = reason.ToString();
+                if (StreamError(update) is { } error)
+                    throw new LlmException(LlmErrorKind.StreamFailed, $"The model provider failed mid-answer: {error}");
+                if (update.Usage is { } usage)
+                {
+                    sawUsage = true;
+                    inputTokens = usage.InputTokenCount;
+                    outputTokens = usage.OutputTokenCount;
+                    cost = ReadCost(usage);
+                }
+            }
+        }
+        catch (ClientResultException ex)
+        {
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            var status = ex.Status;
+            var attempts = OpenRouterRetryPolicy.IsRetryableStatus(status) ? _options.MaxRetries + 1 : 1;
+            _logger.LogWarning("OpenRouter answered HTTP {Status} for model {Model} ({Context})", status, request.Model, request.Context);
+            throw LlmException.FromStatus(status, ProviderMessage(ex), attempts);
+        }
+        catch (LlmException)
+        {
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            throw;
+        }
+        catch (OperationCanceledException ex)
+        {
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            throw new LlmException(LlmErrorKind.Timeout, $"The model did not answer within {_options.TimeoutSeconds} s.", inner: ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            throw new LlmException(LlmErrorKind.Network, "Could not reach OpenRouter: " + ex.Message, inner: ex);
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentOutOfRangeException or FormatException or KeyNotFoundException)
+        {
+            // The SDK could not read a chunk: OpenRouter's mid-stream errors carry finish_reason "error".
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            throw new LlmException(LlmErrorKind.StreamFailed, "The model provider failed mid-answer (the stream ended with an error).", inner: ex);
+        }
+
+        if (!sawUsage)
+            _logger.LogWarning("OpenRouter sent no usage for model {Model}; the call is counted at zero tokens", request.Model);
+        var recorded = Record(request, inputTokens, outputTokens, cost, generationId, succeeded: true);
+        return new LlmResponse(text.ToString(), recorded, finishReason);
+    }
+
+    private static LlmUsage Record(LlmRequest request, long input, long output, decimal cost, string? id, bool succeeded)
+    {
+        var usage = new LlmUsage(request.Model, request.Step, input, output, cost, id, succeeded);
+        request.Context.Usage?.Record(usage);
+        return usage;
+    }
+
+    private static ChatCompletionOptions BuildOptions(LlmRequest request)
+    {
+        var options = new ChatCompletionOptions { Temperature = (float)request.Temperature };
+        // OpenRouter documents max_tokens; the SDK's MaxOutputTokenCount would send max_completion_tokens.
+        options.Patch.Set("$.max_tokens"u8, request.MaxOutputTokens);
+        options.ResponseFormat = request.Format switch
+        {
+            ResponseFormatMode.JsonSchema when request.Schema is { } schema =>
+                ChatResponseFormat.CreateJsonSchemaFormat(schema.Name, BinaryData.FromString(schema.Schema.ToJsonString()), jsonSchemaIsStrict: true),
+            ResponseFormatMode.JsonObject => ChatResponseFormat.CreateJsonObjectFormat(),
+            _ => null,
+        };
+        return options;
+    }
+
+    private static decimal ReadCost(ChatTokenUsage usage)
+    {
+        try
+        {
+            return usage.Patch.Contains("$.cost"u8) ? usage.Patch.GetDecimal("$.cost"u8) : 0m;
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or JsonException)
+        {
+            return 0m;
+        }
+    }
+
+    private static string? StreamError(StreamingChatCompletionUpdate update)
+    {
+        if (!update.Patch.Contains("$.error"u8))
+            return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(update.Patch.GetJson("$.error"u8));
+            return doc.RootElement.TryGetProperty("message", out var message) ? message.GetString() : doc.RootElement.ToString();
+        }
+        catch (JsonException)
+        {
+            return "unreadable error";
+        }
+    }
+
+    private static string? ProviderMessage(ClientResultException ex)
+    {
+        try
+        {
+            var body = ex.GetRawResponse()?.Content?.ToString();
+            if (string.IsNullOrWhiteSpace(body)) return null;
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("error", out var error) && error.TryGetProperty("message", out var message)
+                ? message.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private OpenAIClient CreateClient(string apiKey)
+    {
+        var clientOptions = new OpenAIClientOptions
+        {
+            Endpoint = _options.BaseUri,
+            Transport = new HttpClientPipelineTransport(_http),
+            RetryPolicy = new OpenRouterRetryPolicy(_options.MaxRetries,
+                TimeSpan.FromMilliseconds(_options.InitialBackoffMs), TimeSpan.FromMilliseconds(_options.MaxBackoffMs)),
+            NetworkTimeout = TimeSpan.FromSeconds(_options.TimeoutSeconds),
+        };
+        clientOptions.AddPolicy(new OpenRouterHeadersPolicy(_options.AppUrl, _options.AppTitle), PipelinePosition.PerCall);
+        return new OpenAIClient(new ApiKeyCredential(apiKey), clientOptions);
+    }
+}

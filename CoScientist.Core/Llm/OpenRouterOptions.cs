@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+
+namespace CoScientist.Core.Llm;
+
+/// <summary>Where OpenRouter is and how hard to try. Bound from the configuration root (config.yaml and env).</summary>
+public sealed class OpenRouterOptions
+{
+    public const string DefaultBaseUrl = "https://openrouter.ai/api/v1";
+
+    [ConfigurationKeyName("openrouter_base_url"), Required, Url]
+    public string BaseUrl { get; set; } = DefaultBaseUrl;
+
+    /// <summary>The operator's key, from the OPENROUTER_API_KEY environment variable only.</summary>
+    [ConfigurationKeyName("OPENROUTER_API_KEY")]
+    public string? ApiKey { get; set; }
+
+    [ConfigurationKeyName("openrouter_app_url")]
+    public string AppUrl { get; set; } = "https://github.com/coscientist/coscientist";
+
+    [ConfigurationKeyName("openrouter_app_title")]
+    public string AppTitle { get; set; } = "CoScientist";
+
+    [ConfigurationKeyName("openrouter_max_retries"), Range(0, 10)]
+    public int MaxRetries { get; set; } = 3;
+
+    [ConfigurationKeyName("openrouter_timeout_seconds"), Range(5, 900)]
+    public int TimeoutSeconds { get; set; } = 180;
+
+    /// <summary>First backoff when OpenRouter gives no Retry-After; doubles each attempt, with jitter.</summary>
+    [ConfigurationKeyName("openrouter_initial_backoff_ms"), Range(0, 60_000)]
+    public int InitialBackoffMs { get; set; } = 1000;
+
+    [ConfigurationKeyName("openrouter_max_backoff_ms"), Range(0, 300_000)]
+    public int MaxBackoffMs { get; set; } = 30_000;
+
+    public bool HasOperatorKey => !string.IsNullOrWhiteSpace(ApiKey);
+
+    public Uri BaseUri => new(BaseUrl.TrimEnd('/') + "/");
+}

@@ -1,0 +1,77 @@
+using System.ClientModel.Primitives;
+using System.Globalization;
+
+namespace CoScientist.Core.Llm;
+
+/// <summary>
+/// Retries 408, 429 and 5xx a bounded number of times. Honours Retry-After (seconds or date) and
+/// retry-after-ms; without them it backs off exponentially with jitter. The SDK's default policy
+/// retries a 429 without Retry-After almost at once, which only burns more of a rate limit.
+/// </summary>
+public sealed class OpenRouterRetryPolicy(int maxRetries, TimeSpan initialBackoff, TimeSpan maxBackoff)
+    : ClientRetryPolicy(maxRetries)
+{
+    public static bool IsRetryableStatus(int status) => status is 408 or 429 || status >= 500;
+
+    protected override bool ShouldRetry(PipelineMessage message, Exception? exception) =>
+        ShouldRetryCore(message, exception);
+
+    protected override ValueTask<bool> ShouldRetryAsync(PipelineMessage message, Exception? exception) =>
+        ValueTask.FromResult(ShouldRetryCore(message, exception));
+
+    private static bool ShouldRetryCore(PipelineMessage message, Exception? exception)
+    {
+        if (exception is not null)
+            return exception is HttpRequestException or IOException && !message.CancellationToken.IsCancellationRequested;
+        return message.Response is { } response && IsRetryableStatus(response.Status);
+    }
+
+    protected override TimeSpan GetNextDelay(PipelineMessage message, int tryCount)
+    {
+        var fromServer = message.Response is { } response ? ReadRetryAfter(response.Headers) : null;
+        if (fromServer is { } wait)
+            return wait > maxBackoff ? maxBackoff : wait;
+        var exponential = initialBackoff.TotalMilliseconds * Math.Pow(2, Math.Max(0, tryCount - 1));
+        var jittered = exponential * (0.8 + Random.Shared.NextDouble() * 0.4);
+        return TimeSpan.FromMilliseconds(Math.Min(jittered, maxBackoff.TotalMilliseconds));
+    }
+
+    internal static TimeSpan? ReadRetryAfter(PipelineResponseHeaders headers)
+    {
+        if (headers.TryGetValue("retry-after-ms", out var ms) &&
+            double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var millis) && millis >= 0)
+            return TimeSpan.FromMilliseconds(millis);
+        if (!headers.TryGetValue("Retry-After", out var value) || string.IsNullOrWhiteSpace(value))
+            return null;
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+            return TimeSpan.FromSeconds(seconds);
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+        {
+            var delay = date - DateTimeOffset.UtcNow;
+            return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+        }
+        return null;
+    }
+}
+
+/// <summary>OpenRouter's attribution headers, on every request.</summary>
+internal sealed class OpenRouterHeadersPolicy(string appUrl, string appTitle) : PipelinePolicy
+{
+    public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+    {
+        SetHeaders(message);
+        ProcessNext(message, pipeline, currentIndex);
+    }
+
+    public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+    {
+        SetHeaders(message);
+        return ProcessNextAsync(message, pipeline, currentIndex);
+    }
+
+    private void SetHeaders(PipelineMessage message)
+    {
+        message.Request.Headers.Set("HTTP-Referer", appUrl);
+        message.Request.Headers.Set("X-Title", appTitle);
+    }
+}

@@ -1,0 +1,21 @@
+namespace CoScientist.Core.Research;
+
+public enum CycleStep { Generation, Reflection, Proximity, Ranking, Evolution, MetaReview }
+
+/// <summary>What the Supervisor reports while a cycle runs; the UI renders these live.</summary>
+public abstract record CycleEvent
+{
+    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+}
+
+public sealed record CycleStarted(int Cycle) : CycleEvent;
+public sealed record StepStarted(CycleStep Step, int Total) : CycleEvent;
+public sealed record StepProgress(CycleStep Step, int Done, int Total, decimal CostSoFar) : CycleEvent;
+public sealed record StepFinished(CycleStep Step, StepReport Report) : CycleEvent;
+public sealed record HypothesisAdded(Hypothesis Hypothesis) : CycleEvent;
+public sealed record ReviewCompleted(string HypothesisId, Review Review) : CycleEvent;
+public sealed record MatchPlayed(Match Match) : CycleEvent;
+public sealed record ProximityUpdated(int Embedded, int NearDuplicates) : CycleEvent;
+public sealed record MetaReviewWritten(MetaReview MetaReview) : CycleEvent;
+public sealed record ItemFailed(CycleStep Step, string Item, string Error) : CycleEvent;
+public sealed record CycleCompleted(CycleReport Report) : CycleEvent;

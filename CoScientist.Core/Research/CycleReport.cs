@@ -1,0 +1,25 @@
+namespace CoScientist.Core.Research;
+
+public sealed record ItemFailure(CycleStep Step, string Item, string Error);
+
+/// <summary>Calls, tokens and money of one step.</summary>
+public sealed record StepReport(CycleStep Step, int Calls, long InputTokens, long OutputTokens, decimal CostUsd, int Failures, TimeSpan Elapsed);
+
+public enum CycleOutcome { Completed, CompletedWithFailures, Cancelled, Failed, Blocked }
+
+/// <summary>The honest account of one cycle: what ran, what it cost, what failed.</summary>
+public sealed record CycleReport(
+    int Cycle,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    CycleOutcome Outcome,
+    IReadOnlyList<StepReport> Steps,
+    IReadOnlyList<ItemFailure> Failures,
+    string? Message = null)
+{
+    public int LlmCalls => Steps.Sum(s => s.Calls);
+    public decimal CostUsd => Steps.Sum(s => s.CostUsd);
+    public long InputTokens => Steps.Sum(s => s.InputTokens);
+    public long OutputTokens => Steps.Sum(s => s.OutputTokens);
+    public TimeSpan Duration => FinishedAt - StartedAt;
+}

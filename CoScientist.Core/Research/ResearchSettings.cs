@@ -1,0 +1,21 @@
+namespace CoScientist.Core.Research;
+
+/// <summary>The knobs of one cycle, as the user chose them (and the server clamped them).</summary>
+public sealed record ResearchSettings
+{
+    public required string Model { get; init; }
+    public int HypothesesPerCycle { get; init; } = 3;
+    public double GenerationTemperature { get; init; } = 0.7;
+    public double ReflectionTemperature { get; init; } = 0.5;
+    public double RankingTemperature { get; init; } = 0.3;
+    public double EvolutionTemperature { get; init; } = 0.8;
+    public double EloKFactor { get; init; } = 32;
+    public int TopK { get; init; } = 3;
+    public int MaxParallelCalls { get; init; } = 4;
+    /// <summary>Matches per cycle = factor × hypotheses per cycle (the default 2×N).</summary>
+    public double MatchBudgetFactor { get; init; } = 2;
+    public int DebateTurns { get; init; } = 2;
+    public int EvolutionsPerCycle { get; init; } = 3;
+    public double NearDuplicateThreshold { get; init; } = 0.9;
+    public int MaxOutputTokens { get; init; } = 2048;
+}

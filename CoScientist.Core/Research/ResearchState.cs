@@ -1,0 +1,138 @@
+namespace CoScientist.Core.Research;
+
+/// <summary>An immutable view of the research at one moment, safe to hand to any thread.</summary>
+public sealed record ResearchSnapshot(
+    string Goal,
+    int Cycle,
+    IReadOnlyList<Hypothesis> Hypotheses,
+    IReadOnlyList<Match> Matches,
+    IReadOnlyList<MetaReview> MetaReviews,
+    IReadOnlyList<CycleReport> Reports)
+{
+    public IReadOnlyList<Hypothesis> Ranked =>
+        Hypotheses.OrderByDescending(h => h.Elo).ThenBy(h => h.CycleCreated).ThenBy(h => h.Id).ToList();
+
+    public MetaReview? LatestMetaReview => MetaReviews.Count == 0 ? null : MetaReviews[^1];
+}
+
+/// <summary>
+/// Everything one research goal has produced across cycles. The Supervisor's parallel tasks
+/// write through these methods, which serialise every change; Elo updates are therefore
+/// applied one match at a time in the order matches finish.
+/// </summary>
+public sealed class ResearchState(string goal)
+{
+    private readonly Lock _gate = new();
+    private readonly List<Hypothesis> _hypotheses = [];
+    private readonly List<Match> _matches = [];
+    private readonly List<MetaReview> _metaReviews = [];
+    private readonly List<CycleReport> _reports = [];
+    private int _cycle;
+
+    public string Goal { get; } = goal;
+
+    public int Cycle { get { lock (_gate) return _cycle; } }
+
+    public int StartCycle()
+    {
+        lock (_gate)
+        {
+            _cycle++;
+            for (var i = 0; i < _hypotheses.Count; i++)
+                _hypotheses[i] = _hypotheses[i] with { EloAtCycleStart = _hypotheses[i].Elo };
+            return _cycle;
+        }
+    }
+
+    public Hypothesis Add(HypothesisDraft draft, HypothesisOrigin origin = HypothesisOrigin.Generated,
+        IReadOnlyList<string>? parentIds = null, EvolutionStrategy? strategy = null)
+    {
+        lock (_gate)
+        {
+            var hypothesis = new Hypothesis
+            {
+                Id = $"H{_hypotheses.Count + 1:D3}",
+                Title = draft.Title,
+                Statement = draft.Statement,
+                Rationale = draft.Rationale,
+                Prediction = draft.Prediction,
+                CycleCreated = _cycle,
+                Origin = origin,
+                ParentIds = parentIds ?? [],
+                Strategy = strategy,
+                EloHistory = [new EloPoint(_cycle, EloRating.InitialRating)],
+            };
+            _hypotheses.Add(hypothesis);
+            return hypothesis;
+        }
+    }
+
+    public Hypothesis Get(string id)
+    {
+        lock (_gate) return _hypotheses[IndexOf(id)];
+    }
+
+    public Hypothesis Update(string id, Func<Hypothesis, Hypothesis> change)
+    {
+        lock (_gate)
+        {
+            var index = IndexOf(id);
+            return _hypotheses[index] = change(_hypotheses[index]);
+        }
+    }
+
+    /// <summary>Rates a finished match against the ratings as they stand now, and records it.</summary>
+    public Match RecordMatch(string aId, string bId, string winnerId, string rationale, bool isDebate,
+        IReadOnlyList<DebateTurn> transcript, double kFactor)
+    {
+        if (winnerId != aId && winnerId != bId)
+            throw new ArgumentException("The winner must be one of the two contenders.", nameof(winnerId));
+        lock (_gate)
+        {
+            var a = _hypotheses[IndexOf(aId)];
+            var b = _hypotheses[IndexOf(bId)];
+            var aWon = winnerId == aId;
+            var (winnerAfter, loserAfter) = EloRating.Update(aWon ? a.Elo : b.Elo, aWon ? b.Elo : a.Elo, kFactor);
+            var aAfter = aWon ? winnerAfter : loserAfter;
+            var bAfter = aWon ? loserAfter : winnerAfter;
+            var match = new Match($"M{_matches.Count + 1:D3}", _cycle, aId, bId, winnerId, rationale, isDebate,
+                transcript, a.Elo, b.Elo, aAfter, bAfter);
+            _matches.Add(match);
+            Update(aId, h => h with { Elo = aAfter, Wins = h.Wins + (aWon ? 1 : 0), Losses = h.Losses + (aWon ? 0 : 1) });
+            Update(bId, h => h with { Elo = bAfter, Wins = h.Wins + (aWon ? 0 : 1), Losses = h.Losses + (aWon ? 1 : 0) });
+            return match;
+        }
+    }
+
+    public void AddMetaReview(MetaReview metaReview)
+    {
+        lock (_gate) _metaReviews.Add(metaReview);
+    }
+
+    /// <summary>Closes a cycle: every hypothesis gets a point on its Elo history.</summary>
+    public void FinishCycle(CycleReport report)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < _hypotheses.Count; i++)
+            {
+                var h = _hypotheses[i];
+                var history = h.EloHistory.Where(p => p.Cycle != _cycle).Append(new EloPoint(_cycle, h.Elo)).ToList();
+                _hypotheses[i] = h with { EloHistory = history };
+            }
+            _reports.Add(report);
+        }
+    }
+
+    public ResearchSnapshot Snapshot()
+    {
+        lock (_gate)
+            return new ResearchSnapshot(Goal, _cycle, _hypotheses.ToList(), _matches.ToList(), _metaReviews.ToList(), _reports.ToList());
+    }
+
+    private int IndexOf(string id)
+    {
+        var index = _hypotheses.FindIndex(h => h.Id == id);
+        return index >= 0 ? index : throw new KeyNotFoundException($"No hypothesis {id}.");
+    }
+}
