@@ -20,6 +20,8 @@ public sealed record LlmCallContext
     /// <summary>A visitor's own OpenRouter key; null means the operator's key. Never logged.</summary>
     public string? VisitorApiKey { get; init; }
     public IUsageRecorder? Usage { get; init; }
+    /// <summary>The cycle's bound on simultaneous calls; null means unbounded.</summary>
+    public SemaphoreSlim? Concurrency { get; init; }
 
     public override string ToString() => $"session {SessionId}, {KeyKind} key";
 }

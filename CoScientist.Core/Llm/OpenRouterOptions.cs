@@ -8,30 +8,30 @@ public sealed class OpenRouterOptions
 {
     public const string DefaultBaseUrl = "https://openrouter.ai/api/v1";
 
-    [ConfigurationKeyName("openrouter_base_url"), Required, Url]
+    [ConfigurationKeyName("openrouter_base_url"), Display(Name = "openrouter_base_url"), Required, Url]
     public string BaseUrl { get; set; } = DefaultBaseUrl;
 
     /// <summary>The operator's key, from the OPENROUTER_API_KEY environment variable only.</summary>
-    [ConfigurationKeyName("OPENROUTER_API_KEY")]
+    [ConfigurationKeyName("OPENROUTER_API_KEY"), Display(Name = "OPENROUTER_API_KEY")]
     public string? ApiKey { get; set; }
 
-    [ConfigurationKeyName("openrouter_app_url")]
+    [ConfigurationKeyName("openrouter_app_url"), Display(Name = "openrouter_app_url")]
     public string AppUrl { get; set; } = "https://github.com/coscientist/coscientist";
 
-    [ConfigurationKeyName("openrouter_app_title")]
+    [ConfigurationKeyName("openrouter_app_title"), Display(Name = "openrouter_app_title")]
     public string AppTitle { get; set; } = "CoScientist";
 
-    [ConfigurationKeyName("openrouter_max_retries"), Range(0, 10)]
+    [ConfigurationKeyName("openrouter_max_retries"), Display(Name = "openrouter_max_retries"), Range(0, 10)]
     public int MaxRetries { get; set; } = 3;
 
-    [ConfigurationKeyName("openrouter_timeout_seconds"), Range(5, 900)]
+    [ConfigurationKeyName("openrouter_timeout_seconds"), Display(Name = "openrouter_timeout_seconds"), Range(5, 900)]
     public int TimeoutSeconds { get; set; } = 180;
 
     /// <summary>First backoff when OpenRouter gives no Retry-After; doubles each attempt, with jitter.</summary>
-    [ConfigurationKeyName("openrouter_initial_backoff_ms"), Range(0, 60_000)]
+    [ConfigurationKeyName("openrouter_initial_backoff_ms"), Display(Name = "openrouter_initial_backoff_ms"), Range(0, 60_000)]
     public int InitialBackoffMs { get; set; } = 1000;
 
-    [ConfigurationKeyName("openrouter_max_backoff_ms"), Range(0, 300_000)]
+    [ConfigurationKeyName("openrouter_max_backoff_ms"), Display(Name = "openrouter_max_backoff_ms"), Range(0, 300_000)]
     public int MaxBackoffMs { get; set; } = 30_000;
 
     public bool HasOperatorKey => !string.IsNullOrWhiteSpace(ApiKey);

@@ -1,0 +1,24 @@
+using CoScientist.Core.Llm;
+using CoScientist.Core.Research;
+
+namespace CoScientist.Core.Agents;
+
+/// <summary>What every agent call of one cycle shares: the goal, the settings, who pays, the latest feedback.</summary>
+public sealed record AgentContext(string Goal, ResearchSettings Settings, LlmCallContext Call, Research.MetaReview? Feedback)
+{
+    public LlmRequest Request(CycleStep step, string system, string user, double temperature, JsonSchemaSpec schema) => new()
+    {
+        Model = Settings.Model,
+        SystemPrompt = system,
+        UserPrompt = user,
+        Temperature = temperature,
+        MaxOutputTokens = Settings.MaxOutputTokens,
+        Schema = schema,
+        Step = step,
+        Context = Call,
+    };
+
+    public string FeedbackSection => Feedback is null
+        ? ""
+        : $"\n\nFeedback from the previous cycle's meta-review (address it):\n{Feedback.AsFeedback()}";
+}

@@ -1,0 +1,277 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using CoScientist.Core.Agents.Evolution;
+using CoScientist.Core.Agents.Generation;
+using CoScientist.Core.Agents.MetaReview;
+using CoScientist.Core.Agents.Proximity;
+using CoScientist.Core.Agents.Ranking;
+using CoScientist.Core.Agents.Reflection;
+using CoScientist.Core.Llm;
+using CoScientist.Core.Research;
+using Microsoft.Extensions.Logging;
+
+namespace CoScientist.Core.Agents.Supervisor;
+
+/// <summary>
+/// Runs one research cycle: Generation, Reflection, Proximity, Ranking, Evolution (whose offspring
+/// are reviewed and enter the tournament), Meta-review. Independent calls run in parallel up to
+/// the settings' bound; progress streams out as events. A failed call fails its item only; a
+/// failure that would hit every call alike (no key, out of credits, a limit) stops the cycle,
+/// and whatever was produced until then is kept.
+/// </summary>
+public sealed class CycleSupervisor(
+    GenerationAgent generation,
+    ReflectionAgent reflection,
+    RankingAgent ranking,
+    EvolutionAgent evolution,
+    ProximityAgent proximity,
+    MetaReviewAgent metaReview,
+    ILogger<CycleSupervisor> logger)
+{
+    private const int HypothesesPerGenerationCall = 2;
+
+    // Named for the nested run, which cannot see primary-constructor parameters.
+    private GenerationAgent Generation => generation;
+    private ReflectionAgent Reflection => reflection;
+    private RankingAgent Ranking => ranking;
+    private EvolutionAgent Evolution => evolution;
+    private ProximityAgent Proximity => proximity;
+    private MetaReviewAgent MetaReviewer => metaReview;
+    private ILogger Logger => logger;
+
+    public async IAsyncEnumerable<CycleEvent> RunCycleAsync(ResearchState state, ResearchSettings settings, LlmCallContext call,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<CycleEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var run = new CycleRun(this, state, settings, call, channel.Writer, cancellationToken);
+        var worker = Task.Run(run.ExecuteAsync, CancellationToken.None);
+        await foreach (var e in channel.Reader.ReadAllAsync(CancellationToken.None))
+            yield return e;
+        await worker;
+    }
+
+    private sealed class CycleRun(CycleSupervisor s, ResearchState state, ResearchSettings settings, LlmCallContext call,
+        ChannelWriter<CycleEvent> events, CancellationToken outer)
+    {
+        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        private readonly List<ItemFailure> _failures = [];
+        private readonly List<StepReport> _steps = [];
+        private readonly CycleMeter _meter = new(call.Usage);
+        private LlmException? _fatal;
+        private AgentContext _context = null!;
+
+        private CancellationToken Token => _cts.Token;
+
+        public async Task ExecuteAsync()
+        {
+            var started = DateTimeOffset.UtcNow;
+            var cycle = state.StartCycle();
+            var outcome = CycleOutcome.Completed;
+            string? message = null;
+            using var gate = new SemaphoreSlim(Math.Max(1, settings.MaxParallelCalls));
+            _context = new AgentContext(state.Goal, settings, call with { Usage = _meter, Concurrency = gate }, state.Snapshot().LatestMetaReview);
+            Emit(new CycleStarted(cycle));
+            try
+            {
+                await GenerateAsync();
+                await ReviewPendingAsync(CycleStep.Reflection);
+                await EmbedAsync(CycleStep.Proximity);
+                await RankAsync(CycleStep.Ranking, NewcomersOf(cycle), MatchBudget(), allowDebate: true);
+                await EvolveAsync(cycle);
+                await MetaReviewAsync(cycle);
+                if (_failures.Count > 0)
+                {
+                    outcome = CycleOutcome.CompletedWithFailures;
+                    message = $"{_failures.Count} item(s) failed; the rest of the cycle completed.";
+                }
+            }
+            catch (OperationCanceledException) when (_fatal is not null)
+            {
+                outcome = _fatal.Kind == LlmErrorKind.LimitReached ? CycleOutcome.Blocked : CycleOutcome.Failed;
+                message = _fatal.Message;
+            }
+            catch (OperationCanceledException)
+            {
+                outcome = CycleOutcome.Cancelled;
+                message = "The cycle was cancelled; everything finished before that is kept.";
+            }
+            catch (Exception ex)
+            {
+                s.Logger.LogError(ex, "Cycle {Cycle} failed", cycle);
+                outcome = CycleOutcome.Failed;
+                message = "The cycle failed unexpectedly: " + ex.Message;
+            }
+
+            var report = new CycleReport(cycle, started, DateTimeOffset.UtcNow, outcome, _steps.ToList(), _failures.ToList(), message);
+            state.FinishCycle(report);
+            s.Logger.LogInformation("Cycle {Cycle} {Outcome}: {Calls} LLM calls, ${Cost}, {Failures} failures, {Seconds:F1} s",
+                cycle, outcome, report.LlmCalls, report.CostUsd, report.Failures.Count, report.Duration.TotalSeconds);
+            Emit(new CycleCompleted(report));
+            events.TryComplete();
+            _cts.Dispose();
+        }
+
+        private int MatchBudget() =>
+            Math.Max(1, (int)Math.Round(settings.MatchBudgetFactor * settings.HypothesesPerCycle) - settings.EvolutionsPerCycle);
+
+        private static Func<Hypothesis, bool> NewcomersOf(int cycle) => h => h.CycleCreated == cycle && h.MatchesPlayed == 0;
+
+        private async Task GenerateAsync()
+        {
+            var wanted = settings.HypothesesPerCycle;
+            var existing = state.Snapshot().Hypotheses.Select(h => h.Title).ToList();
+            var batches = Enumerable.Range(0, (wanted + HypothesesPerGenerationCall - 1) / HypothesesPerGenerationCall)
+                .Select(i => (Batch: i + 1, Count: Math.Min(HypothesesPerGenerationCall, wanted - i * HypothesesPerGenerationCall)))
+                .ToList();
+            var seen = new HashSet<string>(existing.Select(Normalise));
+            await RunItemsAsync(CycleStep.Generation, batches, b => $"batch {b.Batch}", async (b, ct) =>
+            {
+                var drafts = await s.Generation.GenerateAsync(_context, b.Count, existing, b.Batch, ct);
+                foreach (var draft in drafts)
+                {
+                    lock (seen)
+                        if (!seen.Add(Normalise(draft.Title))) continue;
+                    Emit(new HypothesisAdded(state.Add(draft)));
+                }
+            });
+        }
+
+        private Task ReviewPendingAsync(CycleStep step)
+        {
+            var pending = state.Snapshot().Hypotheses.Where(h => h.Review is null).ToList();
+            return RunItemsAsync(step, pending, h => h.Id, async (h, ct) =>
+            {
+                try
+                {
+                    var review = await s.Reflection.ReviewAsync(_context, h, ct);
+                    state.Update(h.Id, x => x with { Review = review, ReviewError = null });
+                    Emit(new ReviewCompleted(h.Id, review));
+                }
+                catch (LlmException ex)
+                {
+                    state.Update(h.Id, x => x with { ReviewError = ex.Message });
+                    throw;
+                }
+            });
+        }
+
+        private async Task EmbedAsync(CycleStep step)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var pending = state.Snapshot().Hypotheses.Count(h => h.Embedding is null);
+            Emit(new StepStarted(step, pending));
+            var (embedded, flagged) = await s.Proximity.UpdateAsync(state, settings.NearDuplicateThreshold, Token);
+            var duplicates = state.Snapshot().Hypotheses.Count(h => h.IsNearDuplicate);
+            Emit(new ProximityUpdated(embedded, duplicates));
+            Emit(new StepProgress(step, pending, pending, _meter.TotalCost));
+            if (step == CycleStep.Proximity)
+                FinishStep(step, 0, watch.Elapsed);
+            if (flagged > 0)
+                s.Logger.LogInformation("Flagged {Count} near-duplicate hypotheses", flagged);
+        }
+
+        private Task RankAsync(CycleStep step, Func<Hypothesis, bool> isNew, int budget, bool allowDebate)
+        {
+            var snapshot = state.Snapshot();
+            var graph = ProximityAgent.Graph(snapshot.Hypotheses);
+            var contenders = snapshot.Hypotheses.Select(h => new Contender(h.Id, h.Elo, isNew(h), h.MatchesPlayed)).ToList();
+            var plan = MatchScheduler.Schedule(contenders, budget, graph.Between,
+                (a, b) => snapshot.Matches.Count(m => (m.HypothesisAId == a && m.HypothesisBId == b) || (m.HypothesisAId == b && m.HypothesisBId == a)),
+                allowDebate && settings.DebateTurns > 0);
+            return RunItemsAsync(step, plan, m => $"{m.AId} vs {m.BId}", async (m, ct) =>
+            {
+                var a = state.Get(m.AId);
+                var b = state.Get(m.BId);
+                var verdict = m.IsDebate
+                    ? await s.Ranking.DebateAsync(_context, a, b, settings.DebateTurns, ct)
+                    : await s.Ranking.JudgeAsync(_context, a, b, ct);
+                var match = state.RecordMatch(a.Id, b.Id, verdict.AWins ? a.Id : b.Id, verdict.Rationale, m.IsDebate,
+                    verdict.Transcript, settings.EloKFactor);
+                Emit(new MatchPlayed(match));
+            }, finishStep: step == CycleStep.Ranking);
+        }
+
+        private async Task EvolveAsync(int cycle)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var plans = EvolutionAgent.Plan(state.Snapshot().Ranked, settings.TopK, settings.EvolutionsPerCycle, cycle);
+            var failuresBefore = _failures.Count;
+            await RunItemsAsync(CycleStep.Evolution, plans, p => $"{p.Strategy} of {string.Join("+", p.Parents.Select(x => x.Id))}", async (p, ct) =>
+            {
+                var draft = await s.Evolution.EvolveAsync(_context, p, ct);
+                var child = state.Add(draft, HypothesisOrigin.Evolved, p.Parents.Select(x => x.Id).ToList(), p.Strategy);
+                Emit(new HypothesisAdded(child));
+            }, finishStep: false);
+            // Offspring are reviewed, embedded and play their entry matches within the Evolution step.
+            await ReviewPendingAsync(CycleStep.Evolution);
+            await EmbedAsync(CycleStep.Evolution);
+            var offspring = state.Snapshot().Hypotheses.Count(h => h.CycleCreated == cycle && h.Origin == HypothesisOrigin.Evolved);
+            await RankAsync(CycleStep.Evolution, h => h.Origin == HypothesisOrigin.Evolved && h.MatchesPlayed == 0, offspring, allowDebate: false);
+            FinishStep(CycleStep.Evolution, _failures.Count - failuresBefore, watch.Elapsed);
+        }
+
+        private Task MetaReviewAsync(int cycle) =>
+            RunItemsAsync(CycleStep.MetaReview, [cycle], _ => "meta-review", async (c, ct) =>
+            {
+                var snapshot = state.Snapshot();
+                var review = await s.MetaReviewer.ReviewAsync(_context, c, snapshot.Ranked, snapshot.Matches, ct);
+                state.AddMetaReview(review);
+                Emit(new MetaReviewWritten(review));
+            });
+
+        /// <summary>Runs one step's items concurrently (the LLM layer applies the parallel bound per call).</summary>
+        private async Task RunItemsAsync<T>(CycleStep step, IReadOnlyList<T> items, Func<T, string> label,
+            Func<T, CancellationToken, Task> work, bool finishStep = true)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var failuresBefore = _failures.Count;
+            var done = 0;
+            Emit(new StepStarted(step, items.Count));
+            await Task.WhenAll(items.Select(async item =>
+            {
+                try
+                {
+                    await work(item, Token);
+                }
+                catch (OperationCanceledException) when (Token.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    Fail(step, label(item), ex);
+                }
+                Emit(new StepProgress(step, Interlocked.Increment(ref done), items.Count, _meter.TotalCost));
+            }));
+            if (finishStep)
+                FinishStep(step, _failures.Count - failuresBefore, watch.Elapsed);
+            Token.ThrowIfCancellationRequested();
+        }
+
+        private void Fail(CycleStep step, string item, Exception ex)
+        {
+            var message = ex is LlmException ? ex.Message : "Unexpected error: " + ex.Message;
+            if (ex is not LlmException)
+                s.Logger.LogError(ex, "{Step} item {Item} failed", step, item);
+            lock (_failures)
+                _failures.Add(new ItemFailure(step, item, message));
+            Emit(new ItemFailed(step, item, message));
+            if (ex is LlmException { StopsCycle: true } fatal)
+            {
+                Interlocked.CompareExchange(ref _fatal, fatal, null);
+                _cts.Cancel();
+            }
+        }
+
+        private void FinishStep(CycleStep step, int failures, TimeSpan elapsed)
+        {
+            var report = _meter.Report(step, failures, elapsed);
+            _steps.Add(report);
+            Emit(new StepFinished(step, report));
+        }
+
+        private void Emit(CycleEvent e) => events.TryWrite(e);
+
+        private static string Normalise(string title) => new string(title.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant();
+    }
+}

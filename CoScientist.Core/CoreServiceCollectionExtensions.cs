@@ -1,0 +1,60 @@
+using CoScientist.Core.Agents.Evolution;
+using CoScientist.Core.Agents.Generation;
+using CoScientist.Core.Agents.MetaReview;
+using CoScientist.Core.Agents.Proximity;
+using CoScientist.Core.Agents.Ranking;
+using CoScientist.Core.Agents.Reflection;
+using CoScientist.Core.Agents.Supervisor;
+using CoScientist.Core.Configuration;
+using CoScientist.Core.Embeddings;
+using CoScientist.Core.Llm;
+using CoScientist.Core.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CoScientist.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>The science and the money: options, the layered LLM client, the catalogue, the agents.</summary>
+    public static IServiceCollection AddCoScientistCore(this IServiceCollection services)
+    {
+        services.AddOptions<ResearchOptions>().BindConfiguration("").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OpenRouterOptions>().BindConfiguration("").ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddMemoryCache();
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpClient("openrouter", (sp, http) =>
+        {
+            http.Timeout = Timeout.InfiniteTimeSpan; // the SDK's NetworkTimeout bounds each attempt
+        });
+
+        services.AddSingleton<IModelCatalog>(sp => new ModelCatalog(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
+            sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
+            sp.GetRequiredService<Microsoft.Extensions.Caching.Memory.IMemoryCache>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ModelCatalog>>()));
+
+        // The client is composed once, as layers around the SDK; per-user facts ride on each request.
+        services.AddSingleton<OpenRouterChatClient>(sp => new OpenRouterChatClient(
+            sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
+            sp.GetRequiredService<ILogger<OpenRouterChatClient>>()));
+        services.AddSingleton<ILlmClient>(sp => new ConcurrencyLimitedLlmClient(sp.GetRequiredService<OpenRouterChatClient>()));
+        services.AddSingleton<StructuredLlm>();
+
+        services.AddSingleton<MiniLmEmbeddingModel>();
+        services.AddSingleton<IEmbeddingModel>(sp => sp.GetRequiredService<MiniLmEmbeddingModel>());
+
+        services.AddSingleton<GenerationAgent>();
+        services.AddSingleton<ReflectionAgent>();
+        services.AddSingleton<RankingAgent>();
+        services.AddSingleton<EvolutionAgent>();
+        services.AddSingleton<ProximityAgent>();
+        services.AddSingleton<MetaReviewAgent>();
+        services.AddSingleton<CycleSupervisor>();
+        return services;
+    }
+}

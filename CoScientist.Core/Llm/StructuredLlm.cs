@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using CoScientist.Core.Models;
+using Microsoft.Extensions.Logging;
+
+namespace CoScientist.Core.Llm;
+
+/// <summary>The agent's reading of an answer was impossible: a field missing or of the wrong kind.</summary>
+public sealed class LlmOutputException(string message) : Exception(message);
+
+/// <summary>
+/// Asks for JSON in the strongest form the model supports (strict json_schema, else json_object,
+/// else instructions alone), recovers fenced or truncated answers, and asks once more when the
+/// answer still cannot be read or the stream broke. Each agent supplies only its schema and mapper.
+/// </summary>
+public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, ILogger<StructuredLlm> logger)
+{
+    private const int Attempts = 2;
+
+    public async Task<T> CallAsync<T>(LlmRequest request, Func<JsonNode, T> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request.Schema);
+        var format = await ChooseFormatAsync(request.Model, cancellationToken);
+        var prepared = request with
+        {
+            Format = format,
+            SystemPrompt = request.SystemPrompt + "\n\n" + JsonInstructions(request.Schema, format),
+        };
+
+        LlmException? last = null;
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            try
+            {
+                var response = await llm.CompleteAsync(prepared, cancellationToken);
+                var node = JsonRecovery.TryParse(response.Text, out var repaired)
+                    ?? throw new LlmException(LlmErrorKind.InvalidOutput, "The model's answer was not JSON" + Truncated(response));
+                if (repaired)
+                    logger.LogInformation("Recovered a damaged JSON answer for {Schema}", request.Schema.Name);
+                try
+                {
+                    return read(node);
+                }
+                catch (Exception ex) when (ex is LlmOutputException or InvalidOperationException or FormatException)
+                {
+                    throw new LlmException(LlmErrorKind.InvalidOutput, "The model's answer did not have the expected fields: " + ex.Message);
+                }
+            }
+            catch (LlmException ex) when (ex.Kind is LlmErrorKind.InvalidOutput or LlmErrorKind.StreamFailed && attempt < Attempts)
+            {
+                last = ex;
+                logger.LogInformation("Retrying {Schema} once: {Reason}", request.Schema.Name, ex.Message);
+                prepared = prepared with
+                {
+                    UserPrompt = request.UserPrompt + "\n\nYour previous answer could not be used (" + ex.Message +
+                                 "). Answer again with one complete JSON value only, no Markdown fence, and keep it short.",
+                };
+            }
+        }
+        throw last ?? new LlmException(LlmErrorKind.InvalidOutput, "The model's answer could not be read.");
+    }
+
+    private async Task<ResponseFormatMode> ChooseFormatAsync(string model, CancellationToken cancellationToken)
+    {
+        var info = (await catalog.GetAsync(cancellationToken)).Find(model);
+        return info switch
+        {
+            { SupportsStructuredOutputs: true } => ResponseFormatMode.JsonSchema,
+            { SupportsResponseFormat: true } => ResponseFormatMode.JsonObject,
+            _ => ResponseFormatMode.PromptOnly,
+        };
+    }
+
+    private static string JsonInstructions(JsonSchemaSpec schema, ResponseFormatMode format) => format == ResponseFormatMode.JsonSchema
+        ? "Answer with JSON that follows the response schema."
+        : "Answer with a single JSON value and nothing else, following this JSON schema:\n" + schema.Schema.ToJsonString();
+
+    private static string Truncated(LlmResponse response) =>
+        response.FinishReason is "Length" or "length" ? " (it was cut off at the token limit)." : ".";
+}

@@ -1,0 +1,31 @@
+namespace CoScientist.Core.Models;
+
+/// <summary>One model of OpenRouter's catalogue. Prices are USD per token; null when unknown or a router's "-1".</summary>
+public sealed record ModelInfo(
+    string Id,
+    string Name,
+    decimal? PromptPrice,
+    decimal? CompletionPrice,
+    int ContextLength,
+    int? MaxCompletionTokens,
+    IReadOnlySet<string> SupportedParameters)
+{
+    /// <summary>The dearest price any of the model's conditional overrides can reach; what a budget must assume.</summary>
+    public decimal? WorstPromptPrice { get; init; }
+    public decimal? WorstCompletionPrice { get; init; }
+
+    public bool IsFreeVariant => Id.EndsWith(":free", StringComparison.Ordinal);
+    public bool IsPriceKnown => PromptPrice is >= 0 && CompletionPrice is >= 0;
+    public bool IsFree => IsPriceKnown && PromptPrice == 0 && CompletionPrice == 0;
+    public bool SupportsStructuredOutputs => SupportedParameters.Contains("structured_outputs");
+    public bool SupportsResponseFormat => SupportedParameters.Contains("response_format");
+
+    public decimal? PromptPricePerMillion => PromptPrice * 1_000_000m;
+    public decimal? CompletionPricePerMillion => CompletionPrice * 1_000_000m;
+
+    /// <summary>USD per million tokens for a typical 3:1 input:output mix, the figure price ceilings compare.</summary>
+    public decimal? BlendedPricePerMillion => IsPriceKnown ? (3 * PromptPricePerMillion + CompletionPricePerMillion) / 4 : null;
+
+    /// <summary>A model the app knows nothing about except its name (the catalogue could not be fetched).</summary>
+    public static ModelInfo Unknown(string id) => new(id, id, null, null, 0, null, new HashSet<string>());
+}

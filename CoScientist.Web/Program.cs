@@ -1,0 +1,16 @@
+using CoScientist.Core;
+using CoScientist.Core.Configuration;
+using CoScientist.Web.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCoScientistYaml(builder.Environment.ContentRootPath, builder.Configuration["CONFIG_PATH"]);
+
+builder.Services.AddCoScientistCore();
+builder.AddCoScientistWeb();
+
+var app = builder.Build();
+app.UseCoScientistWeb();
+app.Run();
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,23 @@
+using CoScientist.Core.Research;
+
+namespace CoScientist.Web.Session;
+
+public enum StepState { Pending, Running, Done }
+
+/// <summary>One row of the live step list.</summary>
+public sealed record StepView(CycleStep Step, StepState State, int Done, int Total, int Failures, decimal CostUsd, TimeSpan Elapsed)
+{
+    /// <summary>Items done in earlier phases of the same step (Evolution runs several phases).</summary>
+    internal int PhaseBase { get; init; }
+
+    public static IReadOnlyList<StepView> Initial() =>
+        Enum.GetValues<CycleStep>().Select(s => new StepView(s, StepState.Pending, 0, 0, 0, 0, TimeSpan.Zero)).ToList();
+
+    public string Label => Step switch
+    {
+        CycleStep.MetaReview => "Meta-review",
+        _ => Step.ToString(),
+    };
+}
+
+public enum SessionStatus { Idle, Running, Completed, Failed, Blocked }
