@@ -1,0 +1,40 @@
+using CoScientist.Core;
+using CoScientist.Core.Embeddings;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CoScientist.Tests.Fakes;
+
+/// <summary>The real Core services, configured as the app would be, talking to the fake OpenRouter.</summary>
+public static class CoreHarness
+{
+    /// <summary>The embedding model is loaded once for the whole test run, as the app loads it once.</summary>
+    public static readonly MiniLmEmbeddingModel SharedEmbeddings = new(NullLogger<MiniLmEmbeddingModel>.Instance);
+
+    public static ServiceProvider Create(FakeOpenRouterServer server, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["openrouter_base_url"] = server.BaseUrl,
+            ["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey,
+            ["openrouter_initial_backoff_ms"] = "5",
+            ["openrouter_max_backoff_ms"] = "50",
+            ["llm_model"] = "google/gemini-2.5-flash",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+            values[k] = v;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(b =>
+        {
+            b.SetMinimumLevel(LogLevel.Debug);
+            if (logs is not null) b.AddProvider(logs);
+        });
+        services.AddCoScientistCore();
+        services.AddSingleton<MiniLmEmbeddingModel>(SharedEmbeddings);
+        return services.BuildServiceProvider(validateScopes: true);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace CoScientist.Tests.Fakes;
+
+/// <summary>
+/// Builds a valid instance of whatever JSON schema a request carries, with varied scientific-sounding
+/// text so that embeddings of different hypotheses differ, as real ones would.
+/// </summary>
+public sealed partial class FakeContent(int seed)
+{
+    private static readonly string[] Subjects = ["mitochondrial stress", "gut microbiota", "perovskite defects", "tau aggregation", "soil fungi",
+        "quantum dot surfaces", "T-cell exhaustion", "circadian clocks", "lithium dendrites", "biofilm signalling", "ocean alkalinity",
+        "synaptic pruning", "CRISPR off-targets", "graphene oxide", "plasmid transfer", "insulin resistance", "coral bleaching",
+        "enzyme promiscuity", "neutrophil traps", "polymer electrolytes", "ribosome stalling", "methane hydrates", "auxin transport"];
+    private static readonly string[] Verbs = ["modulates", "amplifies", "suppresses", "stabilises", "reprograms", "couples to", "gates", "buffers"];
+    private static readonly string[] Objects = ["energy conversion", "immune tolerance", "charge recombination", "protein folding", "nutrient cycling",
+        "cell migration", "ion transport", "heat dissipation", "gene silencing", "drug uptake", "crystal growth", "membrane repair"];
+    private static readonly string[] Mechanisms = ["redox signalling", "allosteric feedback", "phase separation", "strain engineering",
+        "quorum sensing", "epigenetic memory", "surface passivation", "metabolic cross-feeding", "mechanotransduction"];
+
+    private readonly Random _random = new(seed);
+    private readonly Lock _gate = new();
+    private int _counter;
+
+    public JsonNode Instance(JsonNode schema, string prompt) { lock (_gate) return Build(schema, prompt, null); }
+
+    private JsonNode Build(JsonNode schema, string prompt, string? name)
+    {
+        var type = schema["type"]?.GetValue<string>();
+        switch (type)
+        {
+            case "object":
+            {
+                var obj = new JsonObject();
+                if (schema["properties"] is JsonObject props)
+                    foreach (var (key, value) in props)
+                        obj[key] = Build(value!, prompt, key);
+                return obj;
+            }
+            case "array":
+            {
+                var count = name == "hypotheses" ? RequestedCount(prompt) : _random.Next(2, 4);
+                var array = new JsonArray();
+                for (var i = 0; i < count; i++)
+                    array.Add(Build(schema["items"]!, prompt, Singular(name)));
+                return array;
+            }
+            case "integer":
+            {
+                var min = schema["minimum"]?.GetValue<int>() ?? 0;
+                var max = schema["maximum"]?.GetValue<int>() ?? 100;
+                return JsonValue.Create(_random.Next(min, max + 1));
+            }
+            default:
+                if (schema["enum"] is JsonArray options)
+                    return JsonValue.Create(options[_random.Next(options.Count)]!.GetValue<string>())!;
+                return JsonValue.Create(Text(name, prompt))!;
+        }
+    }
+
+    private string Text(string? name, string prompt) => name switch
+    {
+        "title" => Title(),
+        "statement" => $"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} through {Pick(Mechanisms)}, and the effect scales with {Pick(Subjects)}.",
+        "rationale" => $"Prior work links {Pick(Mechanisms)} to {Pick(Objects)}; the same pathway is active in {Pick(Subjects)}.",
+        "prediction" => $"Blocking {Pick(Mechanisms)} should reduce {Pick(Objects)} by at least 20% in a controlled assay.",
+        "critique" => $"Plausible, but the link between {Pick(Subjects)} and {Pick(Objects)} is assumed rather than shown.",
+        "venue" => $"Nature Communications, {_random.Next(2005, 2025)}",
+        "url" => $"https://example.org/papers/{_random.Next(1000, 9999)}",
+        "rationale_text" or "argument" => $"The opposing hypothesis ignores {Pick(Mechanisms)}; ours explains {Pick(Objects)} with fewer assumptions.",
+        "research_overview" => $"The leading hypotheses converge on {Pick(Mechanisms)} as the lever for {Pick(Objects)}.",
+        "top_hypothese" => "H001",
+        _ => $"{Pick(Subjects)} and {Pick(Objects)}: {Pick(Mechanisms)}.",
+    };
+
+    private string Title() => $"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} via {Pick(Mechanisms)} (#{++_counter})";
+
+    private string Pick(string[] words) => words[_random.Next(words.Length)];
+
+    private static string? Singular(string? name) => name is { Length: > 1 } && name.EndsWith('s') ? name[..^1] : name;
+
+    private static int RequestedCount(string prompt) =>
+        RequestedPattern().Match(prompt) is { Success: true } m ? int.Parse(m.Groups[1].Value) : 2;
+
+    [GeneratedRegex(@"Propose (\d+) new hypothes")]
+    private static partial Regex RequestedPattern();
+}

@@ -1,0 +1,266 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CoScientist.Tests.Fakes;
+
+public enum FaultKind { None, RateLimited, RateLimitedWithRetryAfter, ServerError, BadGateway, OutOfCredits, Unauthorized, Moderated, Fenced, Truncated, MidStreamError, Malformed }
+
+/// <summary>One chat request as the fake received it.</summary>
+public sealed record RecordedRequest(string Model, JsonObject Body, IReadOnlyDictionary<string, string> Headers, FaultKind Fault, DateTimeOffset At);
+
+/// <summary>
+/// An OpenAI-compatible server that behaves like OpenRouter, in-process on 127.0.0.1: /models from
+/// the recorded catalogue, /key, and /chat/completions answering json_schema requests with valid
+/// instances, streaming SSE with ": OPENROUTER PROCESSING" comments and a final usage chunk with
+/// cost. Faults come on demand: queued one by one, or drawn at random at set rates.
+/// </summary>
+public sealed class FakeOpenRouterServer : IAsyncDisposable
+{
+    public const string ValidKey = "sk-or-v1-operator-test-key";
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<FaultKind> _queued = new();
+    private readonly ConcurrentBag<RecordedRequest> _requests = [];
+    private readonly FakeContent _content;
+    private readonly Random _random;
+    private readonly Lock _gate = new();
+    private decimal _charged;
+
+    /// <summary>USD per token the fake charges.</summary>
+    public decimal PromptPrice { get; set; } = 0.000001m;
+    public decimal CompletionPrice { get; set; } = 0.000002m;
+    public TimeSpan Latency { get; set; } = TimeSpan.Zero;
+    public double TransientFailureRate { get; set; }
+    public double DamagedAnswerRate { get; set; }
+    public HashSet<string> AcceptedKeys { get; } = [ValidKey];
+    public string ModelsJson { get; set; } = File.ReadAllText(TestData.Path("openrouter-models-2026-08.json"));
+    public bool ModelsUnavailable { get; set; }
+
+    public string BaseUrl { get; private set; } = "";
+    public IReadOnlyCollection<RecordedRequest> Requests => _requests;
+    public decimal TotalCharged { get { lock (_gate) return _charged; } }
+    public int CompletedCalls => _requests.Count(r => r.Fault is FaultKind.None or FaultKind.Fenced or FaultKind.Truncated or FaultKind.Malformed);
+
+    private FakeOpenRouterServer(int seed)
+    {
+        _content = new FakeContent(seed);
+        _random = new Random(seed);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _app = builder.Build();
+        _app.MapGet("/api/v1/models", () => ModelsUnavailable ? Results.StatusCode(503) : Results.Text(ModelsJson, "application/json"));
+        _app.MapGet("/api/v1/key", (HttpContext http) => KeyInfo(http));
+        _app.MapPost("/api/v1/chat/completions", Chat);
+    }
+
+    public static async Task<FakeOpenRouterServer> StartAsync(int seed = 1)
+    {
+        var server = new FakeOpenRouterServer(seed);
+        await server._app.StartAsync();
+        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUrl = address.TrimEnd('/') + "/api/v1";
+        return server;
+    }
+
+    public void Enqueue(params FaultKind[] faults)
+    {
+        foreach (var f in faults) _queued.Enqueue(f);
+    }
+
+    public void ResetCounters()
+    {
+        _requests.Clear();
+        lock (_gate) _charged = 0;
+    }
+
+    private IResult KeyInfo(HttpContext http)
+    {
+        var key = Bearer(http);
+        if (key is null || !AcceptedKeys.Contains(key))
+            return Results.Json(new { error = new { code = 401, message = "No auth credentials found" } }, statusCode: 401);
+        return Results.Json(new { data = new { label = "sk-or-v1-abc...xyz", limit = 10.0, usage = 1.25, limit_remaining = 8.75, is_free_tier = false } });
+    }
+
+    private async Task Chat(HttpContext http)
+    {
+        var body = (await JsonNode.ParseAsync(http.Request.Body))!.AsObject();
+        var model = body["model"]?.GetValue<string>() ?? "";
+        var fault = NextFault();
+        var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        _requests.Add(new RecordedRequest(model, body, headers, fault, DateTimeOffset.UtcNow));
+
+        if (Latency > TimeSpan.Zero)
+            await Task.Delay(Latency);
+
+        var key = Bearer(http);
+        if (key is null || !AcceptedKeys.Contains(key))
+        {
+            await Error(http, 401, "User not found.");
+            return;
+        }
+        switch (fault)
+        {
+            case FaultKind.RateLimited: await Error(http, 429, "Rate limit exceeded"); return;
+            case FaultKind.RateLimitedWithRetryAfter: http.Response.Headers.RetryAfter = "1"; await Error(http, 429, "Rate limit exceeded"); return;
+            case FaultKind.ServerError: await Error(http, 500, "Internal Server Error"); return;
+            case FaultKind.BadGateway: await Error(http, 502, "Provider returned error"); return;
+            case FaultKind.OutOfCredits: await Error(http, 402, "Insufficient credits"); return;
+            case FaultKind.Unauthorized: await Error(http, 401, "User not found."); return;
+            case FaultKind.Moderated: await Error(http, 403, "Input was flagged by moderation"); return;
+        }
+
+        var prompt = string.Join("\n", (body["messages"] as JsonArray ?? []).Select(m => MessageText(m)));
+        var content = Answer(body, prompt);
+        var finish = "stop";
+        switch (fault)
+        {
+            case FaultKind.Fenced: content = "```json\n" + content + "\n```"; break;
+            case FaultKind.Truncated: content = content[..(int)(content.Length * 0.6)]; finish = "length"; break;
+            case FaultKind.Malformed: content = "I think the best answer is: {not json at all"; break;
+        }
+
+        var promptTokens = Math.Max(1, prompt.Length / 4);
+        var completionTokens = Math.Max(1, content.Length / 4);
+        var cost = promptTokens * PromptPrice + completionTokens * CompletionPrice;
+        lock (_gate) _charged += cost;
+
+        var id = "gen-" + Guid.NewGuid().ToString("N")[..16];
+        if (body["stream"]?.GetValue<bool>() == true)
+            await Stream(http, id, model, content, finish, promptTokens, completionTokens, cost, fault == FaultKind.MidStreamError);
+        else
+            await http.Response.WriteAsJsonAsync(new JsonObject
+            {
+                ["id"] = id, ["object"] = "chat.completion", ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["model"] = model,
+                ["choices"] = new JsonArray(new JsonObject
+                {
+                    ["index"] = 0, ["finish_reason"] = finish,
+                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
+                }),
+                ["usage"] = Usage(promptTokens, completionTokens, cost),
+            });
+    }
+
+    private static async Task Stream(HttpContext http, string id, string model, string content, string finish,
+        int promptTokens, int completionTokens, decimal cost, bool failMidway)
+    {
+        http.Response.ContentType = "text/event-stream";
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        await http.Response.WriteAsync(": OPENROUTER PROCESSING\n\n");
+        await http.Response.Body.FlushAsync();
+
+        var pieces = Split(content, 3);
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            if (failMidway && i == 1)
+            {
+                await Chunk(http, new JsonObject
+                {
+                    ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = created, ["model"] = model,
+                    ["error"] = new JsonObject { ["code"] = 502, ["message"] = "Provider disconnected mid-stream" },
+                    ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["content"] = "" }, ["finish_reason"] = "error" }),
+                });
+                return;
+            }
+            await Chunk(http, ChunkOf(id, created, model, new JsonObject { ["role"] = "assistant", ["content"] = pieces[i] }, null));
+            if (i == 0) await http.Response.WriteAsync(": OPENROUTER PROCESSING\n\n");
+        }
+        await Chunk(http, ChunkOf(id, created, model, new JsonObject { ["content"] = "" }, finish));
+        var usage = new JsonObject
+        {
+            ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = created, ["model"] = model,
+            ["choices"] = new JsonArray(), ["usage"] = Usage(promptTokens, completionTokens, cost),
+        };
+        await Chunk(http, usage);
+        await http.Response.WriteAsync("data: [DONE]\n\n");
+    }
+
+    private static JsonObject ChunkOf(string id, long created, string model, JsonObject delta, string? finish) => new()
+    {
+        ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = created, ["model"] = model,
+        ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish }),
+    };
+
+    private static async Task Chunk(HttpContext http, JsonObject chunk)
+    {
+        await http.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n");
+        await http.Response.Body.FlushAsync();
+    }
+
+    private static JsonObject Usage(int promptTokens, int completionTokens, decimal cost) => new()
+    {
+        ["prompt_tokens"] = promptTokens, ["completion_tokens"] = completionTokens, ["total_tokens"] = promptTokens + completionTokens,
+        ["cost"] = cost,
+    };
+
+    private string Answer(JsonObject body, string prompt)
+    {
+        var schema = body["response_format"]?["json_schema"]?["schema"]
+                     ?? SchemaInPrompt(prompt)
+                     ?? JsonNode.Parse("""{"type":"object","properties":{"answer":{"type":"string"}}}""")!;
+        return _content.Instance(schema, prompt).ToJsonString();
+    }
+
+    /// <summary>For json_object and prompt-only requests: the schema the app wrote into its instructions.</summary>
+    private static JsonNode? SchemaInPrompt(string prompt)
+    {
+        const string marker = "following this JSON schema:\n";
+        var at = prompt.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var rest = prompt[(at + marker.Length)..];
+        var end = rest.IndexOf('\n');
+        try { return JsonNode.Parse(end < 0 ? rest : rest[..end]); } catch (JsonException) { return null; }
+    }
+
+    private FaultKind NextFault()
+    {
+        if (_queued.TryDequeue(out var queued)) return queued;
+        lock (_gate)
+        {
+            var roll = _random.NextDouble();
+            if (roll < TransientFailureRate)
+                return _random.Next(3) switch { 0 => FaultKind.RateLimited, 1 => FaultKind.ServerError, _ => FaultKind.BadGateway };
+            roll = _random.NextDouble();
+            if (roll < DamagedAnswerRate)
+                return _random.Next(2) == 0 ? FaultKind.Fenced : FaultKind.Truncated;
+            return FaultKind.None;
+        }
+    }
+
+    private static async Task Error(HttpContext http, int status, string message)
+    {
+        http.Response.StatusCode = status;
+        await http.Response.WriteAsJsonAsync(new { error = new { code = status, message, metadata = new { provider_name = "fake" } } });
+    }
+
+    private static string? Bearer(HttpContext http) =>
+        http.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null;
+
+    private static string MessageText(JsonNode? message) => message?["content"] switch
+    {
+        JsonValue v => v.GetValue<string>(),
+        JsonArray parts => string.Concat(parts.Select(p => p?["text"]?.GetValue<string>())),
+        _ => "",
+    };
+
+    private static List<string> Split(string text, int parts)
+    {
+        var size = Math.Max(1, (int)Math.Ceiling(text.Length / (double)parts));
+        return Enumerable.Range(0, parts).Select(i => i * size).Where(i => i < text.Length)
+            .Select(i => text.Substring(i, Math.Min(size, text.Length - i))).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
