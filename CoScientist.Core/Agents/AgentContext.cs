@@ -6,6 +6,9 @@ namespace CoScientist.Core.Agents;
 /// <summary>What every agent call of one cycle shares: the goal, the settings, who pays, the latest feedback.</summary>
 public sealed record AgentContext(string Goal, ResearchSettings Settings, LlmCallContext Call, Research.MetaReview? Feedback)
 {
+    /// <summary>The step the Supervisor is in, when it differs from the agent's own (offspring are reviewed within Evolution).</summary>
+    public CycleStep? Step { get; init; }
+
     public LlmRequest Request(CycleStep step, string system, string user, double temperature, JsonSchemaSpec schema) => new()
     {
         Model = Settings.Model,
@@ -14,7 +17,7 @@ public sealed record AgentContext(string Goal, ResearchSettings Settings, LlmCal
         Temperature = temperature,
         MaxOutputTokens = Settings.MaxOutputTokens,
         Schema = schema,
-        Step = step,
+        Step = Step ?? step,
         Context = Call,
     };
 

@@ -17,12 +17,22 @@ public sealed class MiniLmEmbeddingModel(ILogger<MiniLmEmbeddingModel> logger) :
     private const int MaxTokens = 256;
     private readonly Lazy<(InferenceSession Session, BertTokenizer Tokenizer)> _model = new(() => Load(logger), LazyThreadSafetyMode.ExecutionAndPublication);
 
+    private readonly Lock _embedGate = new();
+
     public int Dimensions => 384;
 
     /// <summary>Loads the model now (e.g. in the background at start-up) instead of on the first embedding.</summary>
     public void Warm() => _ = _model.Value;
 
     public float[] Embed(string text)
+    {
+        // The tokenizer is not safe for concurrent use (concurrent calls fail with NullReferenceException);
+        // one embedding takes milliseconds, so callers simply take turns.
+        lock (_embedGate)
+            return EmbedCore(text);
+    }
+
+    private float[] EmbedCore(string text)
     {
         var (session, tokenizer) = _model.Value;
         var ids = tokenizer.EncodeToIds(text, MaxTokens, true, out _, out _);

@@ -9,8 +9,13 @@ namespace CoScientist.Core.Llm;
 /// retries a 429 without Retry-After almost at once, which only burns more of a rate limit.
 /// </summary>
 public sealed class OpenRouterRetryPolicy(int maxRetries, TimeSpan initialBackoff, TimeSpan maxBackoff)
-    : ClientRetryPolicy(maxRetries)
+    : ClientRetryPolicy(Math.Max(0, maxRetries))
 {
+    private readonly int _maxRetries = Math.Max(0, maxRetries);
+
+    /// <summary>Key of the per-message attempt counter (the pipeline does not expose its own).</summary>
+    private sealed class Attempts { public int Count; }
+
     public static bool IsRetryableStatus(int status) => status is 408 or 429 || status >= 500;
 
     protected override bool ShouldRetry(PipelineMessage message, Exception? exception) =>
@@ -19,11 +24,35 @@ public sealed class OpenRouterRetryPolicy(int maxRetries, TimeSpan initialBackof
     protected override ValueTask<bool> ShouldRetryAsync(PipelineMessage message, Exception? exception) =>
         ValueTask.FromResult(ShouldRetryCore(message, exception));
 
-    private static bool ShouldRetryCore(PipelineMessage message, Exception? exception)
+    private bool ShouldRetryCore(PipelineMessage message, Exception? exception)
     {
+        // Overriding ShouldRetry replaces the base class's attempt limit, so it is enforced here.
+        if (AttemptsOf(message).Count > _maxRetries)
+            return false;
         if (exception is not null)
             return exception is HttpRequestException or IOException && !message.CancellationToken.IsCancellationRequested;
         return message.Response is { } response && IsRetryableStatus(response.Status);
+    }
+
+    protected override void OnSendingRequest(PipelineMessage message)
+    {
+        AttemptsOf(message).Count++;
+        base.OnSendingRequest(message);
+    }
+
+    protected override ValueTask OnSendingRequestAsync(PipelineMessage message)
+    {
+        AttemptsOf(message).Count++;
+        return base.OnSendingRequestAsync(message);
+    }
+
+    private static Attempts AttemptsOf(PipelineMessage message)
+    {
+        if (message.TryGetProperty(typeof(Attempts), out var value) && value is Attempts attempts)
+            return attempts;
+        attempts = new Attempts();
+        message.SetProperty(typeof(Attempts), attempts);
+        return attempts;
     }
 
     protected override TimeSpan GetNextDelay(PipelineMessage message, int tryCount)

@@ -35,6 +35,7 @@ public static class CoreHarness
         });
         services.AddCoScientistCore();
         services.AddSingleton<MiniLmEmbeddingModel>(SharedEmbeddings);
+        services.AddSingleton<IEmbeddingModel>(SharedEmbeddings); // an instance, so disposing this provider leaves it loaded
         return services.BuildServiceProvider(validateScopes: true);
     }
 }

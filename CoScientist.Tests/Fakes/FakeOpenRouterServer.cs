@@ -33,6 +33,8 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     private readonly Random _random;
     private readonly Lock _gate = new();
     private decimal _charged;
+    private int _inFlight;
+    private int _maxInFlight;
 
     /// <summary>USD per token the fake charges.</summary>
     public decimal PromptPrice { get; set; } = 0.000001m;
@@ -47,6 +49,8 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public string BaseUrl { get; private set; } = "";
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
     public decimal TotalCharged { get { lock (_gate) return _charged; } }
+    /// <summary>The most chat requests that were ever being answered at once.</summary>
+    public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
     public int CompletedCalls => _requests.Count(r => r.Fault is FaultKind.None or FaultKind.Fenced or FaultKind.Truncated or FaultKind.Malformed);
 
     private FakeOpenRouterServer(int seed)
@@ -79,7 +83,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public void ResetCounters()
     {
         _requests.Clear();
-        lock (_gate) _charged = 0;
+        lock (_gate) { _charged = 0; _maxInFlight = 0; }
     }
 
     private IResult KeyInfo(HttpContext http)
@@ -91,6 +95,20 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     }
 
     private async Task Chat(HttpContext http)
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        lock (_gate) _maxInFlight = Math.Max(_maxInFlight, now);
+        try
+        {
+            await ChatCore(http);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ChatCore(HttpContext http)
     {
         var body = (await JsonNode.ParseAsync(http.Request.Body))!.AsObject();
         var model = body["model"]?.GetValue<string>() ?? "";

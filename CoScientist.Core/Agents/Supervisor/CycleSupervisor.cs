@@ -136,14 +136,14 @@ public sealed class CycleSupervisor(
             });
         }
 
-        private Task ReviewPendingAsync(CycleStep step)
+        private Task ReviewPendingAsync(CycleStep step, bool finishStep = true)
         {
             var pending = state.Snapshot().Hypotheses.Where(h => h.Review is null).ToList();
             return RunItemsAsync(step, pending, h => h.Id, async (h, ct) =>
             {
                 try
                 {
-                    var review = await s.Reflection.ReviewAsync(_context, h, ct);
+                    var review = await s.Reflection.ReviewAsync(_context with { Step = step }, h, ct);
                     state.Update(h.Id, x => x with { Review = review, ReviewError = null });
                     Emit(new ReviewCompleted(h.Id, review));
                 }
@@ -152,7 +152,7 @@ public sealed class CycleSupervisor(
                     state.Update(h.Id, x => x with { ReviewError = ex.Message });
                     throw;
                 }
-            });
+            }, finishStep);
         }
 
         private async Task EmbedAsync(CycleStep step)
@@ -182,9 +182,10 @@ public sealed class CycleSupervisor(
             {
                 var a = state.Get(m.AId);
                 var b = state.Get(m.BId);
+                var context = _context with { Step = step };
                 var verdict = m.IsDebate
-                    ? await s.Ranking.DebateAsync(_context, a, b, settings.DebateTurns, ct)
-                    : await s.Ranking.JudgeAsync(_context, a, b, ct);
+                    ? await s.Ranking.DebateAsync(context, a, b, settings.DebateTurns, ct)
+                    : await s.Ranking.JudgeAsync(context, a, b, ct);
                 var match = state.RecordMatch(a.Id, b.Id, verdict.AWins ? a.Id : b.Id, verdict.Rationale, m.IsDebate,
                     verdict.Transcript, settings.EloKFactor);
                 Emit(new MatchPlayed(match));
@@ -203,7 +204,7 @@ public sealed class CycleSupervisor(
                 Emit(new HypothesisAdded(child));
             }, finishStep: false);
             // Offspring are reviewed, embedded and play their entry matches within the Evolution step.
-            await ReviewPendingAsync(CycleStep.Evolution);
+            await ReviewPendingAsync(CycleStep.Evolution, finishStep: false);
             await EmbedAsync(CycleStep.Evolution);
             var offspring = state.Snapshot().Hypotheses.Count(h => h.CycleCreated == cycle && h.Origin == HypothesisOrigin.Evolved);
             await RankAsync(CycleStep.Evolution, h => h.Origin == HypothesisOrigin.Evolved && h.MatchesPlayed == 0, offspring, allowDebate: false);

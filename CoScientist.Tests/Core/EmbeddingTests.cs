@@ -1,0 +1,59 @@
+using CoScientist.Core.Agents.Proximity;
+using CoScientist.Core.Embeddings;
+using CoScientist.Core.Research;
+using CoScientist.Tests.Fakes;
+
+namespace CoScientist.Tests.Core;
+
+public class EmbeddingTests
+{
+    private static readonly IEmbeddingModel Model = CoreHarness.SharedEmbeddings;
+
+    [Fact]
+    public void Paraphrases_AreMoreSimilarThanUnrelatedSentences()
+    {
+        var a = Model.Embed("Gut bacteria influence the progression of Parkinson's disease.");
+        var paraphrase = Model.Embed("The intestinal microbiome affects how Parkinson's disease advances.");
+        var unrelated = Model.Embed("Perovskite solar cells degrade quickly under humid conditions.");
+
+        var close = Similarity.Cosine(a, paraphrase);
+        var far = Similarity.Cosine(a, unrelated);
+
+        Assert.True(close > far + 0.3, $"paraphrase {close:F3}, unrelated {far:F3}");
+        Assert.Equal(384, a.Length);
+        Assert.Equal(1.0, Math.Sqrt(a.Sum(x => (double)x * x)), 3);
+    }
+
+    [Fact]
+    public async Task NearDuplicates_AreFlaggedAndKeptOutOfEvolution()
+    {
+        var state = new ResearchState("goal");
+        state.StartCycle();
+        var original = state.Add(new HypothesisDraft("Gut bacteria drive Parkinson's", "Gut bacteria influence the progression of Parkinson's disease.", "", ""));
+        var copy = state.Add(new HypothesisDraft("Gut bacteria drive Parkinson's disease", "Gut bacteria influence the progression of Parkinson's disease.", "", ""));
+        var other = state.Add(new HypothesisDraft("Humidity degrades perovskites", "Perovskite solar cells degrade quickly under humid conditions.", "", ""));
+
+        var (embedded, flagged) = await new ProximityAgent(Model).UpdateAsync(state, 0.9, CancellationToken.None);
+
+        Assert.Equal((3, 1), (embedded, flagged));
+        Assert.Equal(original.Id, state.Get(copy.Id).DuplicateOfId);
+        Assert.False(state.Get(other.Id).IsNearDuplicate);
+        var plans = CoScientist.Core.Agents.Evolution.EvolutionAgent.Plan(state.Snapshot().Ranked, 3, 3, 1);
+        Assert.DoesNotContain(plans.SelectMany(p => p.Parents), p => p.Id == copy.Id);
+    }
+
+    [Fact]
+    public async Task EachHypothesis_IsEmbeddedOnce()
+    {
+        var state = new ResearchState("goal");
+        state.StartCycle();
+        state.Add(new HypothesisDraft("A", "Alpha statement", "", ""));
+        var agent = new ProximityAgent(Model);
+
+        var first = await agent.UpdateAsync(state, 0.9, CancellationToken.None);
+        var second = await agent.UpdateAsync(state, 0.9, CancellationToken.None);
+
+        Assert.Equal(1, first.Embedded);
+        Assert.Equal(0, second.Embedded);
+    }
+}
