@@ -1,0 +1,84 @@
+using Bunit;
+using CoScientist.Core.Research;
+using CoScientist.Web.Components.Pages.Research;
+
+namespace CoScientist.Tests.Web;
+
+public class HypothesisCardTests : MudTestContext
+{
+    private static Hypothesis Sample(string title = "Gut microbes modulate tau") => new()
+    {
+        Id = "H004", Title = title, Statement = "Statement text", Rationale = "Because", Prediction = "Fewer tangles",
+        CycleCreated = 2, Elo = 1231.6, Wins = 3, Losses = 1, Origin = HypothesisOrigin.Evolved, ParentIds = ["H001", "H002"],
+        Strategy = EvolutionStrategy.Combination,
+        Review = new Review(new(RatingLevel.High, 8), new(RatingLevel.Medium, 5), new(RatingLevel.Low, 3), "Weak assumption X", []),
+    };
+
+    [Fact]
+    public void ACard_ShowsTitleEloRecordReviewAndLineage()
+    {
+        var cut = Render<HypothesisCard>(p => p.Add(c => c.Hypothesis, Sample()).Add(c => c.Rank, 1));
+
+        Assert.Contains("Gut microbes modulate tau", cut.Find("[data-testid=hypothesis-title]").TextContent);
+        Assert.Equal("1232", cut.Find("[data-testid=hypothesis-elo]").TextContent);
+        Assert.Contains("(3–1)", cut.Markup);
+        Assert.Contains("Novelty High · 8/10", cut.Find("[data-testid=hypothesis-review]").TextContent);
+        Assert.Contains("evolved by Combination from H001, H002", cut.Markup);
+        Assert.Contains("Weak assumption X", cut.Markup);
+    }
+
+    [Fact]
+    public void AHostileTitle_IsShownAsTextNotMarkup()
+    {
+        var cut = Render<HypothesisCard>(p => p.Add(c => c.Hypothesis, Sample("<img src=x onerror=alert(1)><script>alert(2)</script>")));
+
+        Assert.Empty(cut.FindAll("img"));
+        Assert.Empty(cut.FindAll("script"));
+        Assert.Contains("<img src=x onerror=alert(1)>", cut.Find("[data-testid=hypothesis-title]").TextContent);
+    }
+
+    [Fact]
+    public void AHypothesisStillUnderReview_ShowsAPlaceholderAndAFailedReviewSaysWhy()
+    {
+        var pending = Render<HypothesisCard>(p => p.Add(c => c.Hypothesis, Sample() with { Review = null }));
+        var failed = Render<HypothesisCard>(p => p.Add(c => c.Hypothesis, Sample() with { Review = null, ReviewError = "The model provider failed (HTTP 502)" }));
+
+        Assert.NotEmpty(pending.FindAll("[data-testid=review-pending]"));
+        Assert.Contains("HTTP 502", failed.Find("[data-testid=review-error]").TextContent);
+    }
+}
+
+public class CycleProgressTests : MudTestContext
+{
+    [Theory]
+    [InlineData(SessionStatusName.Idle, "idle")]
+    [InlineData(SessionStatusName.Running, "running")]
+    [InlineData(SessionStatusName.Completed, "completed")]
+    [InlineData(SessionStatusName.Failed, "failed")]
+    [InlineData(SessionStatusName.Blocked, "blocked")]
+    public void TheStatus_CarriesItsStateForTestsAndScreenReaders(SessionStatusName status, string expected)
+    {
+        var cut = Render<CycleProgress>(p => p
+            .Add(c => c.Status, (CoScientist.Web.Session.SessionStatus)status)
+            .Add(c => c.Message, "A message")
+            .Add(c => c.Steps, CoScientist.Web.Session.StepView.Initial()));
+
+        var node = cut.Find("[data-testid=cycle-status]");
+        Assert.Equal(expected, node.GetAttribute("data-state"));
+        Assert.Contains("A message", node.TextContent);
+        Assert.Equal(6, cut.FindAll("[data-testid=cycle-step]").Count);
+    }
+
+    [Fact]
+    public void FailedItems_AreListedWithTheirErrors()
+    {
+        var cut = Render<CycleProgress>(p => p
+            .Add(c => c.Status, CoScientist.Web.Session.SessionStatus.Completed)
+            .Add(c => c.Failures, [new ItemFailure(CycleStep.Reflection, "H002", "OpenRouter is rate-limiting requests (429)")])
+            .Add(c => c.Steps, CoScientist.Web.Session.StepView.Initial()));
+
+        Assert.Contains("What failed (1)", cut.Markup);
+    }
+
+    public enum SessionStatusName { Idle, Running, Completed, Failed, Blocked }
+}

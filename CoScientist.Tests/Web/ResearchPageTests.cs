@@ -1,0 +1,83 @@
+using Bunit;
+using CoScientist.Core;
+using CoScientist.Core.Embeddings;
+using CoScientist.Tests.Fakes;
+using CoScientist.Web.Components.Pages.Research;
+using CoScientist.Web.Session;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace CoScientist.Tests.Web;
+
+public sealed class ResearchPageTests : MudTestContext
+{
+    private FakeOpenRouterServer _server = null!;
+
+    public override async Task InitializeAsync() => _server = await FakeOpenRouterServer.StartAsync();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private IRenderedComponent<ResearchPage> RenderPage(string? key = FakeOpenRouterServer.ValidKey)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["openrouter_base_url"] = _server.BaseUrl,
+            ["OPENROUTER_API_KEY"] = key,
+            ["num_hypotheses"] = "3",
+            ["example_goals:0"] = "Explain antibiotic resistance",
+        }).Build();
+        Services.AddSingleton<IConfiguration>(configuration);
+        Services.AddLogging();
+        Services.AddCoScientistCore();
+        Services.AddSingleton<MiniLmEmbeddingModel>(CoreHarness.SharedEmbeddings);
+        Services.AddSingleton<IEmbeddingModel>(CoreHarness.SharedEmbeddings);
+        Services.AddScoped<ResearchSession>();
+        Render<MudPopoverProvider>();
+        return Render<ResearchPage>();
+    }
+
+    [Fact]
+    public void RunningACycle_ShowsRankedHypothesesWithReviews()
+    {
+        var cut = RenderPage();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=example-goals] .mud-chip")));
+
+        cut.Find("[data-testid=example-goals] .mud-chip").Click();
+        cut.Find("[data-testid=run-cycle]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("completed", cut.Find("[data-testid=cycle-status]").GetAttribute("data-state")), TimeSpan.FromSeconds(30));
+        var cards = cut.FindAll("[data-testid=hypothesis-card]");
+        Assert.Equal(6, cards.Count); // 3 generated + 3 evolved
+        var elos = cards.Select(c => double.Parse(c.QuerySelector("[data-testid=hypothesis-elo]")!.TextContent)).ToList();
+        Assert.Equal(elos.OrderByDescending(e => e), elos);
+        Assert.Equal(6, cut.FindAll("[data-testid=hypothesis-review]").Count);
+        Assert.NotEmpty(cut.FindAll("[data-testid=meta-review]"));
+    }
+
+    [Fact]
+    public void AnEmptyGoal_IsRefusedWithAClearMessage()
+    {
+        var cut = RenderPage();
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=run-cycle]").HasAttribute("disabled")));
+
+        cut.Find("[data-testid=run-cycle]").Click();
+
+        Assert.Contains("Enter a research goal", cut.Find("[data-testid=form-error]").TextContent);
+        Assert.Equal("idle", cut.Find("[data-testid=cycle-status]").GetAttribute("data-state"));
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public void WithoutAKey_ThePageSaysWhatIsNeededAndCannotRun()
+    {
+        var cut = RenderPage(key: null);
+
+        cut.WaitForAssertion(() => Assert.Contains("OPENROUTER_API_KEY", cut.Find("[data-testid=key-missing]").TextContent));
+        Assert.True(cut.Find("[data-testid=run-cycle]").HasAttribute("disabled"));
+    }
+}
