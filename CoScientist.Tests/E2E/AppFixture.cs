@@ -1,0 +1,95 @@
+using CoScientist.Tests.Fakes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace CoScientist.Tests.E2E;
+
+/// <summary>
+/// The real app on a real port (WebApplicationFactory with Kestrel), wired to the fake OpenRouter,
+/// and a real headless Chromium driven by Playwright.
+/// </summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    private WebApplicationFactory<Program>? _factory;
+    private IPlaywright? _playwright;
+
+    public FakeOpenRouterServer OpenRouter { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public string BaseUrl { get; private set; } = "";
+    public Dictionary<string, string?> Settings { get; } = new()
+    {
+        ["num_hypotheses"] = "6",
+        ["openrouter_initial_backoff_ms"] = "5",
+    };
+
+    public async Task InitializeAsync()
+    {
+        OpenRouter = await FakeOpenRouterServer.StartAsync(seed: 11);
+        OpenRouter.Latency = TimeSpan.FromMilliseconds(20);
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseEnvironment("Development");
+            builder.UseSetting("openrouter_base_url", OpenRouter.BaseUrl);
+            builder.UseSetting("OPENROUTER_API_KEY", FakeOpenRouterServer.ValidKey);
+            foreach (var (key, value) in Settings)
+                builder.UseSetting(key, value);
+        });
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        var server = _factory.Services.GetRequiredService<IServer>();
+        BaseUrl = server.Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").TrimEnd('/');
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath(),
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+        });
+    }
+
+    /// <summary>A page whose uncaught script errors are collected, so a test can fail on them.</summary>
+    public async Task<(IPage Page, List<string> Errors)> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        page.Console += (_, message) =>
+        {
+            // Failed resources are reported below with their address.
+            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
+                errors.Add(message.Text);
+        };
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+                errors.Add($"HTTP {response.Status} for {response.Url}");
+        };
+        return (page, errors);
+    }
+
+    private static string ChromiumPath() =>
+        Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path
+        : new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists)
+          ?? throw new InvalidOperationException("Chromium is not installed: run `apt-get install -y chromium` (as .ci/run does) or set CHROMIUM_PATH.");
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_factory is not null) await _factory.DisposeAsync();
+        if (OpenRouter is not null) await OpenRouter.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "browser";
+}

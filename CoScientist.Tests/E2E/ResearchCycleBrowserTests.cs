@@ -1,0 +1,38 @@
+using Microsoft.Playwright;
+
+namespace CoScientist.Tests.E2E;
+
+[Collection(BrowserCollection.Name)]
+public sealed class ResearchCycleBrowserTests(AppFixture app)
+{
+    [Fact]
+    public async Task AVisitor_RunsACycleOfSixAndSeesRankedHypotheses()
+    {
+        var (page, errors) = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl);
+        var run = page.GetByTestId("run-cycle");
+        await Assertions.Expect(run).ToBeEnabledAsync(new() { Timeout = 20_000 });
+
+        await page.GetByTestId("research-goal").FillAsync("Identify drug repurposing candidates for acute myeloid leukemia");
+        await run.ClickAsync();
+
+        var status = page.GetByTestId("cycle-status");
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "running");
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 60_000 });
+        var cards = page.GetByTestId("hypothesis-card");
+        Assert.Equal(9, await cards.CountAsync()); // 6 generated + 3 evolved
+        var elos = new List<double>();
+        foreach (var elo in await page.GetByTestId("hypothesis-elo").AllTextContentsAsync())
+            elos.Add(double.Parse(elo));
+        Assert.Equal(elos.OrderByDescending(e => e), elos);
+        Assert.NotEqual(1200, elos[0]);
+        await Assertions.Expect(page.GetByTestId("meta-review")).ToBeVisibleAsync();
+        Assert.Equal(6, await page.Locator("[data-testid=cycle-step][data-step-state=Done]").CountAsync());
+        Assert.Empty(errors);
+
+        Directory.CreateDirectory(ScreenshotDirectory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, "finished.png"), FullPage = false });
+    }
+
+    private static string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots");
+}
