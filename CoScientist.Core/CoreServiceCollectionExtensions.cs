@@ -6,6 +6,10 @@ using CoScientist.Core.Agents.Ranking;
 using CoScientist.Core.Agents.Reflection;
 using CoScientist.Core.Agents.Supervisor;
 using CoScientist.Core.Configuration;
+using CoScientist.Core.Cost;
+using CoScientist.Core.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using CoScientist.Core.Embeddings;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Models;
@@ -22,6 +26,14 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddOptions<ResearchOptions>().BindConfiguration("").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OpenRouterOptions>().BindConfiguration("").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeploymentOptions>().BindConfiguration(DeploymentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CostControlOptions>().BindConfiguration(CostControlOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().BindConfiguration("").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            return DeploymentEnvironment.Detect(name => configuration[name], sp.GetService<IHostEnvironment>()?.EnvironmentName);
+        });
 
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);
@@ -37,12 +49,30 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ModelCatalog>>()));
 
-        // The client is composed once, as layers around the SDK; per-user facts ride on each request.
+        services.AddSingleton<ModelPolicy>();
+        services.AddSingleton<SpendLedger>();
+        services.AddSingleton<SpendGuard>();
+        services.AddSingleton<ClientQuotas>();
+        services.AddSingleton<ClientHasher>();
+        services.AddSingleton(sp => new OpenRouterKeyClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
+            sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
+            sp.GetRequiredService<ILogger<OpenRouterKeyClient>>()));
+
+        // The client is composed once, as layers around the SDK; per-user facts ride on each request:
+        // allow-list, then the cycle's parallel bound, then budget and ledger, then OpenRouter.
         services.AddSingleton<OpenRouterChatClient>(sp => new OpenRouterChatClient(
             sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
             sp.GetRequiredService<ILogger<OpenRouterChatClient>>()));
-        services.AddSingleton<ILlmClient>(sp => new ConcurrencyLimitedLlmClient(sp.GetRequiredService<OpenRouterChatClient>()));
+        services.AddSingleton<ILlmClient>(sp =>
+        {
+            var policy = sp.GetRequiredService<ModelPolicy>();
+            ILlmClient client = sp.GetRequiredService<OpenRouterChatClient>();
+            client = new BudgetedLlmClient(client, sp.GetRequiredService<SpendGuard>(), policy, sp.GetRequiredService<TimeProvider>());
+            client = new ConcurrencyLimitedLlmClient(client);
+            return new ModelPolicyLlmClient(client, policy);
+        });
         services.AddSingleton<StructuredLlm>();
 
         services.AddSingleton<MiniLmEmbeddingModel>();

@@ -21,6 +21,9 @@ public sealed class LlmException(LlmErrorKind kind, string message, int? statusC
     : Exception(message, inner)
 {
     public LlmErrorKind Kind { get; } = kind;
+
+    /// <summary>The limit that refused the call, when <see cref="Kind"/> is <see cref="LlmErrorKind.LimitReached"/>.</summary>
+    public Cost.LimitBlock? Block { get; init; }
     public int? StatusCode { get; } = statusCode;
 
     /// <summary>Failures that another attempt may cure; the rest would fail the same way again.</summary>

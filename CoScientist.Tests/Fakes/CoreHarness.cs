@@ -13,7 +13,11 @@ public static class CoreHarness
     /// <summary>The embedding model is loaded once for the whole test run, as the app loads it once.</summary>
     public static readonly MiniLmEmbeddingModel SharedEmbeddings = new(NullLogger<MiniLmEmbeddingModel>.Instance);
 
-    public static ServiceProvider Create(FakeOpenRouterServer server, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
+    /// <summary>A fresh, empty data directory, as a new deployment would have.</summary>
+    public static string NewDataDir() => Path.Combine(Path.GetTempPath(), "coscientist-tests", Guid.NewGuid().ToString("N"));
+
+    public static ServiceProvider Create(FakeOpenRouterServer server, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null,
+        Action<IServiceCollection>? more = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -22,6 +26,7 @@ public static class CoreHarness
             ["openrouter_initial_backoff_ms"] = "5",
             ["openrouter_max_backoff_ms"] = "50",
             ["llm_model"] = "google/gemini-2.5-flash",
+            ["DATA_DIR"] = NewDataDir(),
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
             values[k] = v;
@@ -36,6 +41,7 @@ public static class CoreHarness
         services.AddCoScientistCore();
         services.AddSingleton<MiniLmEmbeddingModel>(SharedEmbeddings);
         services.AddSingleton<IEmbeddingModel>(SharedEmbeddings); // an instance, so disposing this provider leaves it loaded
+        more?.Invoke(services);
         return services.BuildServiceProvider(validateScopes: true);
     }
 }

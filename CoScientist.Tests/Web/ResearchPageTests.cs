@@ -30,13 +30,15 @@ public sealed class ResearchPageTests : MudTestContext
             ["OPENROUTER_API_KEY"] = key,
             ["num_hypotheses"] = "3",
             ["example_goals:0"] = "Explain antibiotic resistance",
+            ["DATA_DIR"] = CoreHarness.NewDataDir(),
         }).Build();
         Services.AddSingleton<IConfiguration>(configuration);
         Services.AddLogging();
         Services.AddCoScientistCore();
         Services.AddSingleton<MiniLmEmbeddingModel>(CoreHarness.SharedEmbeddings);
         Services.AddSingleton<IEmbeddingModel>(CoreHarness.SharedEmbeddings);
-        Services.AddScoped<ResearchSession>();
+        Services.AddSingleton(TimeProvider.System);
+        CoScientist.Web.Extensions.WebExtensions.AddCoScientistSessions(Services);
         Render<MudPopoverProvider>();
         return Render<ResearchPage>();
     }

@@ -1,11 +1,8 @@
-using CoScientist.Core.Agents.Supervisor;
 using CoScientist.Core.Configuration;
-using CoScientist.Core.Llm;
-using CoScientist.Core.Research;
 using CoScientist.Tests.Fakes;
+using CoScientist.Web.Extensions;
 using CoScientist.Web.Session;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace CoScientist.Tests.Web;
@@ -18,7 +15,7 @@ public sealed class ResearchSessionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await FakeOpenRouterServer.StartAsync();
-        _services = CoreHarness.Create(_server);
+        _services = CoreHarness.Create(_server, more: s => s.AddCoScientistSessions());
     }
 
     public async Task DisposeAsync()
@@ -27,17 +24,24 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    private ResearchSession NewSession() =>
-        new(_services.GetRequiredService<CycleSupervisor>(), NullLogger<ResearchSession>.Instance);
+    /// <summary>A new circuit: its own scope, as a new browser tab gets.</summary>
+    private ResearchSession NewSession() => _services.CreateAsyncScope().ServiceProvider.GetRequiredService<ResearchSession>();
 
-    private ResearchSettings Settings => _services.GetRequiredService<IOptions<ResearchOptions>>().Value.ToSettings();
+    private ResearchForm Form(string goal) =>
+        ResearchForm.From(_services.GetRequiredService<IOptions<ResearchOptions>>().Value) is var form ? SetGoal(form, goal) : null!;
+
+    private static ResearchForm SetGoal(ResearchForm form, string goal)
+    {
+        form.Goal = goal;
+        return form;
+    }
 
     [Fact]
     public async Task ClosingTheTab_CancelsItsRunningCycle()
     {
         _server.Latency = TimeSpan.FromMilliseconds(200);
         var session = NewSession();
-        session.StartCycle("goal", Settings, new LlmCallContext());
+        await session.StartCycleAsync(Form("goal"));
         await WaitUntil(() => _server.Requests.Count > 0);
 
         await session.DisposeAsync();
@@ -54,7 +58,7 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         await using var first = NewSession();
         await using var second = NewSession();
 
-        first.StartCycle("goal one", Settings, new LlmCallContext());
+        await first.StartCycleAsync(Form("goal one"));
         await WaitUntil(() => first.Status == SessionStatus.Completed);
 
         Assert.NotEqual(first.Id, second.Id);
@@ -67,33 +71,33 @@ public sealed class ResearchSessionTests : IAsyncLifetime
     public async Task AnotherCycleOnTheSameGoal_BuildsOnTheFirstAndANewGoalStartsAfresh()
     {
         await using var session = NewSession();
-        session.StartCycle("goal", Settings, new LlmCallContext());
+        await session.StartCycleAsync(Form("goal"));
         await WaitUntil(() => session.Status == SessionStatus.Completed);
         var first = session.State!;
 
-        session.StartCycle("goal", Settings, new LlmCallContext());
+        await session.StartCycleAsync(Form("goal"));
         await WaitUntil(() => session.Status == SessionStatus.Completed && session.State!.Cycle == 2);
         Assert.Same(first, session.State);
 
-        session.StartCycle("a different goal", Settings, new LlmCallContext());
+        await session.StartCycleAsync(Form("a different goal"));
         Assert.NotSame(first, session.State);
         await WaitUntil(() => session.Status == SessionStatus.Completed);
     }
 
     [Theory]
-    [InlineData("", "Enter a research goal")]
-    [InlineData("   ", "Enter a research goal")]
-    public async Task ABlankGoal_IsRefused(string goal, string message)
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task ABlankGoal_IsRefused(string goal)
     {
         await using var session = NewSession();
-        Assert.Contains(message, session.StartCycle(goal, Settings, new LlmCallContext()));
+        Assert.Contains("Enter a research goal", await session.StartCycleAsync(Form(goal)));
     }
 
     [Fact]
     public async Task AHugeGoal_IsRefusedWithItsLengthAndTheLimit()
     {
         await using var session = NewSession();
-        var error = session.StartCycle(new string('x', 5000), Settings, new LlmCallContext());
+        var error = await session.StartCycleAsync(Form(new string('x', 5000)));
         Assert.Contains("5,000", error);
         Assert.Contains("2,000", error);
         Assert.Empty(_server.Requests);

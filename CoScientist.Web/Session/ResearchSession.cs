@@ -1,138 +1,104 @@
 using CoScientist.Core.Agents.Supervisor;
+using CoScientist.Core.Configuration;
+using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
+using CoScientist.Core.Models;
 using CoScientist.Core.Research;
+using CoScientist.Core.Storage;
+using Microsoft.Extensions.Options;
 
 namespace CoScientist.Web.Session;
 
 /// <summary>
 /// One visitor's research, scoped to the Blazor circuit: it owns the research state, the running
-/// cycle and its cancellation. Components subscribe to <see cref="Changed"/>; closing the tab
-/// disposes the circuit's scope, which cancels the run.
+/// cycle and its cancellation, the session's quota counters and the visitor's own key (in memory
+/// only). Components subscribe to <see cref="Changed"/>; closing the tab disposes the circuit's
+/// scope, which cancels the run and forgets the key.
 /// </summary>
-public sealed class ResearchSession(CycleSupervisor supervisor, ILogger<ResearchSession> logger) : IAsyncDisposable
+public sealed partial class ResearchSession : IAsyncDisposable
 {
-    public const int MaxGoalLength = 2000;
-
+    private readonly CycleSupervisor _supervisor;
+    private readonly ModelPolicy _policy;
+    private readonly ClientQuotas _clientQuotas;
+    private readonly SpendGuard _spendGuard;
+    private readonly SpendLedger _ledger;
+    private readonly OpenRouterKeyClient _keyClient;
+    private readonly ResearchOptions _research;
+    private readonly DeploymentOptions _deployment;
+    private readonly ClientContext _client;
+    private readonly SessionRegistry _registry;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<ResearchSession> _logger;
     private readonly Lock _gate = new();
+    private readonly List<ItemFailure> _failures = [];
+    private readonly ITimer _idleTimer;
     private CancellationTokenSource? _runCts;
     private Task _run = Task.CompletedTask;
     private IReadOnlyList<StepView> _steps = StepView.Initial();
-    private readonly List<ItemFailure> _failures = [];
+    private string? _visitorKey;
+
+    public ResearchSession(CycleSupervisor supervisor, ModelPolicy policy, ClientQuotas clientQuotas, SpendGuard spendGuard,
+        SpendLedger ledger, OpenRouterKeyClient keyClient, IOptions<ResearchOptions> research, IOptions<DeploymentOptions> deployment,
+        IOptions<CostControlOptions> costs, DeploymentEnvironment environment, ClientContext client, SessionRegistry registry,
+        TimeProvider clock, ILogger<ResearchSession> logger)
+    {
+        (_supervisor, _policy, _clientQuotas, _spendGuard, _ledger, _keyClient) = (supervisor, policy, clientQuotas, spendGuard, ledger, keyClient);
+        (_research, _deployment, _client, _registry, _clock, _logger) = (research.Value, deployment.Value, client, registry, clock, logger);
+        Environment = environment;
+        Quota = new SessionQuota(_deployment, costs.Value, clock);
+        StartedAt = clock.GetUtcNow();
+        _registry.Add(Id, () => new SessionSummary(Id, _client.Client.LedgerHash, StartedAt, Quota.CyclesUsed, Quota.RequestsUsed, IsRunning, UsesOwnKey));
+        _idleTimer = clock.CreateTimer(_ => _ = ExpireIfIdleAsync(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+    }
 
     public string Id { get; } = Guid.NewGuid().ToString("N")[..12];
+    public DateTimeOffset StartedAt { get; }
+    public DeploymentEnvironment Environment { get; }
+    public SessionQuota Quota { get; }
+    public int MaxGoalLength => _deployment.MaxGoalLength;
     public ResearchState? State { get; private set; }
     public SessionStatus Status { get; private set; } = SessionStatus.Idle;
     public string StatusMessage { get; private set; } = "Enter a research goal and run a cycle.";
+    /// <summary>The message of the limit that blocks this session, shown with test id limit-message.</summary>
+    public string? LimitMessage { get; private set; }
     public int? RunningCycle { get; private set; }
     public decimal RunningCost { get; private set; }
-    public DateTimeOffset? RunStartedAt { get; private set; }
+    public CycleEstimate? LastEstimate { get; private set; }
+    public decimal? LastActualCost { get; private set; }
     public IReadOnlyList<StepView> Steps => _steps;
     public IReadOnlyList<ItemFailure> Failures { get { lock (_gate) return _failures.ToList(); } }
     public bool IsRunning => Status == SessionStatus.Running;
+    public bool UsesOwnKey => _visitorKey is not null;
+    public KeyKind KeyKind => UsesOwnKey ? KeyKind.Visitor : KeyKind.Operator;
 
     /// <summary>Raised (off the renderer's thread) whenever anything visible changed.</summary>
     public event Func<Task>? Changed;
 
     public ResearchSnapshot? Snapshot() => State?.Snapshot();
 
-    /// <summary>Checks the request, then runs one cycle in the background. Returns an error message, or null.</summary>
-    public string? StartCycle(string? goal, ResearchSettings settings, LlmCallContext call)
-    {
-        var text = goal?.Trim() ?? "";
-        if (text.Length == 0)
-            return "Enter a research goal first.";
-        if (text.Length > MaxGoalLength)
-            return $"The research goal is {text.Length:N0} characters; the limit is {MaxGoalLength:N0}. Shorten it and try again.";
-        lock (_gate)
-        {
-            if (IsRunning)
-                return "A cycle is already running; wait for it or cancel it.";
-            if (State is null || !string.Equals(State.Goal, text, StringComparison.Ordinal))
-                State = new ResearchState(text);
-            _runCts = new CancellationTokenSource();
-            _failures.Clear();
-            _steps = StepView.Initial();
-            Status = SessionStatus.Running;
-            RunningCycle = State.Cycle + 1;
-            RunningCost = 0;
-            RunStartedAt = DateTimeOffset.UtcNow;
-            StatusMessage = $"Cycle {RunningCycle} is running.";
-            var state = State;
-            var token = _runCts.Token;
-            _run = Task.Run(() => RunAsync(state, settings, call with { SessionId = Id }, token), CancellationToken.None);
-        }
-        _ = NotifyAsync();
-        return null;
-    }
+    public Task<ModelOffer> OfferAsync(CancellationToken cancellationToken = default) => _policy.OfferAsync(KeyKind, cancellationToken);
 
-    public void Cancel()
+    /// <summary>The settings a run would use: the user's choices, clamped on the server whatever the browser sent.</summary>
+    public ResearchSettings SettingsFor(ResearchForm form, string model)
     {
-        lock (_gate)
-            _runCts?.Cancel();
-    }
-
-    private async Task RunAsync(ResearchState state, ResearchSettings settings, LlmCallContext call, CancellationToken token)
-    {
-        try
+        var maxHypotheses = Environment.IsProduction ? _deployment.MaxHypothesesPerCycle : 20;
+        return _research.ToSettings(model) with
         {
-            await foreach (var e in supervisor.RunCycleAsync(state, settings, call, token))
-            {
-                Apply(e);
-                await NotifyAsync();
-            }
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Session {Session}: the cycle ended with an error", Id);
-            Status = SessionStatus.Failed;
-            StatusMessage = "The cycle failed unexpectedly. Everything produced before the failure is kept.";
-            await NotifyAsync();
-        }
-    }
-
-    private void Apply(CycleEvent e)
-    {
-        lock (_gate)
-        {
-            switch (e)
-            {
-                case StepStarted s:
-                    SetStep(s.Step, v => v with { State = StepState.Running, PhaseBase = v.Done, Total = v.Done + s.Total });
-                    break;
-                case StepProgress p:
-                    RunningCost = p.CostSoFar;
-                    SetStep(p.Step, v => v with { Done = Math.Min(v.Total, Math.Max(v.Done, v.PhaseBase + p.Done)) });
-                    break;
-                case StepFinished f:
-                    SetStep(f.Step, v => v with { State = StepState.Done, Done = v.Total, CostUsd = f.Report.CostUsd, Failures = f.Report.Failures, Elapsed = f.Report.Elapsed });
-                    break;
-                case ItemFailed failed:
-                    _failures.Add(new ItemFailure(failed.Step, failed.Item, failed.Error));
-                    break;
-                case CycleCompleted done:
-                    Finish(done.Report);
-                    break;
-            }
-        }
-    }
-
-    private void Finish(CycleReport report)
-    {
-        RunningCost = report.CostUsd;
-        RunningCycle = null;
-        (Status, StatusMessage) = report.Outcome switch
-        {
-            CycleOutcome.Completed => (SessionStatus.Completed, $"Cycle {report.Cycle} completed: {report.LlmCalls} LLM calls, ${report.CostUsd:0.0000}."),
-            CycleOutcome.CompletedWithFailures => (SessionStatus.Completed,
-                $"Cycle {report.Cycle} completed with {report.Failures.Count} failed item(s): {report.LlmCalls} LLM calls, ${report.CostUsd:0.0000}."),
-            CycleOutcome.Cancelled => (SessionStatus.Idle, $"Cycle {report.Cycle} was cancelled. Everything finished before that is kept."),
-            CycleOutcome.Blocked => (SessionStatus.Blocked, report.Message ?? "A limit stopped the cycle."),
-            _ => (SessionStatus.Failed, $"Cycle {report.Cycle} failed: {report.Message}"),
+            HypothesesPerCycle = Math.Clamp(form.Hypotheses, 1, maxHypotheses),
+            GenerationTemperature = Math.Clamp(form.GenerationTemperature, 0, 2),
+            ReflectionTemperature = Math.Clamp(form.ReflectionTemperature, 0, 2),
+            EloKFactor = Math.Clamp(form.EloK, 1, 200),
+            TopK = Math.Clamp(form.TopK, 1, 10),
         };
     }
 
-    private void SetStep(CycleStep step, Func<StepView, StepView> change) =>
-        _steps = _steps.Select(v => v.Step == step ? change(v) : v).ToList();
+    public async Task<CycleEstimate?> EstimateAsync(ResearchForm form, CancellationToken cancellationToken = default)
+    {
+        if (await _policy.ResolveAsync(form.Model, KeyKind, cancellationToken) is not { Info.IsPriceKnown: true } model)
+            return null;
+        var snapshot = State is { } s && s.Goal == form.Goal.Trim() ? s.Snapshot() : null;
+        return CostEstimator.Estimate(SettingsFor(form, model.Id), model.Info, form.Goal.Trim(), snapshot);
+    }
 
     private async Task NotifyAsync()
     {
@@ -145,14 +111,25 @@ public sealed class ResearchSession(CycleSupervisor supervisor, ILogger<Research
             }
             catch (Exception ex)
             {
-                logger.LogWarning(ex, "Session {Session}: a subscriber failed to update", Id);
+                _logger.LogWarning(ex, "Session {Session}: a subscriber failed to update", Id);
             }
         }
+    }
+
+    private async Task ExpireIfIdleAsync()
+    {
+        if (IsRunning || !Quota.IsExpired || Status == SessionStatus.Blocked && LimitMessage == Quota.Check(KeyKind)?.Message)
+            return;
+        _visitorKey = null;
+        Block(Quota.Check(KeyKind)!);
+        await NotifyAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
         Changed = null;
+        _registry.Remove(Id);
+        await _idleTimer.DisposeAsync();
         CancellationTokenSource? cts;
         lock (_gate)
             cts = _runCts;
@@ -163,8 +140,9 @@ public sealed class ResearchSession(CycleSupervisor supervisor, ILogger<Research
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            logger.LogWarning("Session {Session}: the cycle did not stop within 10 s of the tab closing", Id);
+            _logger.LogWarning("Session {Session}: the cycle did not stop within 10 s of the tab closing", Id);
         }
+        _visitorKey = null;
         cts?.Dispose();
     }
 }

@@ -1,9 +1,8 @@
 using CoScientist.Core.Configuration;
-using CoScientist.Core.Research;
 
-namespace CoScientist.Web.Components.Pages.Research;
+namespace CoScientist.Web.Session;
 
-/// <summary>What the user edits before a run; turned into <see cref="ResearchSettings"/> on the server.</summary>
+/// <summary>What the user edits before a run; <see cref="ResearchSession.SettingsFor"/> turns it into clamped settings.</summary>
 public sealed class ResearchForm
 {
     public string Goal { get; set; } = "";
@@ -22,15 +21,5 @@ public sealed class ResearchForm
         ReflectionTemperature = options.StepTemperatures.Reflection,
         EloK = options.EloKFactor,
         TopK = options.TopKHypotheses,
-    };
-
-    /// <summary>Server-side clamp: whatever the browser sent, the values stay in their documented ranges.</summary>
-    public ResearchSettings ToSettings(ResearchOptions defaults) => defaults.ToSettings(Model) with
-    {
-        HypothesesPerCycle = Math.Clamp(Hypotheses, 1, 20),
-        GenerationTemperature = Math.Clamp(GenerationTemperature, 0, 2),
-        ReflectionTemperature = Math.Clamp(ReflectionTemperature, 0, 2),
-        EloKFactor = Math.Clamp(EloK, 1, 200),
-        TopK = Math.Clamp(TopK, 1, 10),
     };
 }

@@ -1,0 +1,43 @@
+using CoScientist.Core.Cost;
+using CoScientist.Core.Llm;
+using CoScientist.Core.Models;
+using CoScientist.Core.Storage;
+using CoScientist.Web.Session;
+using Microsoft.Extensions.Options;
+
+namespace CoScientist.Web.Admin;
+
+public sealed record AdminReport(
+    decimal SpendToday, decimal DailyCap, decimal SpendMonth, decimal MonthlyCap, bool Paused,
+    IReadOnlyList<ModelSpend> ByModel, IReadOnlyList<HourSpend> ByHour, IReadOnlyList<SessionSummary> ActiveSessions,
+    IReadOnlyList<SessionUsage> RecentSessions, IReadOnlyList<ErrorCount> Errors, EstimateAccuracy Accuracy,
+    IReadOnlyList<TopicCount> Topics, IReadOnlyList<KeyKindUsage> ByKeyKind, IReadOnlyList<ModelSpend> VisitorByModel,
+    int RunningCycles, IReadOnlyList<string> Warnings, string Environment, string LedgerPath);
+
+/// <summary>Gathers what the operator watches: spend against the caps, where it went, and what needs attention.</summary>
+public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, SessionRegistry sessions, ClientQuotas quotas, ModelPolicy policy,
+    IOptionsMonitor<CostControlOptions> costs, DeploymentEnvironment environment, TimeProvider clock)
+{
+    public async Task<AdminReport> BuildAsync(CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        var (spendToday, spendMonth) = guard.Totals();
+        var offer = await policy.OfferAsync(KeyKind.Operator, cancellationToken);
+        var warnings = new List<string>();
+        if (offer.DroppedAllowListed.Count > 0)
+            warnings.Add($"Allow-listed models missing from the OpenRouter catalogue (not offered): {string.Join(", ", offer.DroppedAllowListed)}.");
+        if (offer.CatalogProblem is { } problem)
+            warnings.Add(problem);
+        var options = costs.CurrentValue;
+        var preferred = string.IsNullOrWhiteSpace(options.DefaultModel) ? null : options.DefaultModel;
+        if (preferred is not null && preferred != offer.DefaultModel)
+            warnings.Add($"The configured default model {preferred} is not available; {offer.DefaultModel} is used instead.");
+        return new AdminReport(spendToday, options.DailyCap, spendMonth, options.MonthlyCap, guard.Paused,
+            ledger.SpendByModel(month), ledger.SpendByHour(now.AddHours(-24)), sessions.Active(), ledger.Sessions(today),
+            ledger.Errors(today), ledger.Accuracy(month), ledger.TopTopics(month), ledger.UsageByKeyKind(month),
+            ledger.SpendByModel(month, KeyKind.Visitor), quotas.RunningCycles, warnings, environment.Name + " (" + environment.Reason + ")",
+            ledger.Path);
+    }
+}
