@@ -8,7 +8,7 @@ namespace CoScientist.Core.Cost;
 /// The budget and ledger layer: reserves each call's worst-case cost (prompt upper bound plus
 /// max_tokens, at the model's dearest prices) with the <see cref="SpendGuard"/> before the call,
 /// and settles it with OpenRouter's actual usage.cost afterwards; a failed call gives its
-/// reservation back, keeping whatever it did cost.
+/// reservation back, keeping whatever it did cost; a call cancelled mid-way keeps its worst case.
 /// </summary>
 public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelPolicy policy, TimeProvider clock) : ILlmClient
 {
@@ -29,15 +29,16 @@ public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelP
             guard.Settle(reservation, response.Usage, error: null);
             return response;
         }
+        catch (OperationCanceledException) when (capture.Last is null)
+        {
+            // Cancelled mid-call: the provider may have generated (and billed) tokens we never saw,
+            // so the call stays counted at its worst case rather than risk undercounting.
+            guard.Settle(reservation, capture.Last, "Cancelled", keepReservation: true);
+            throw;
+        }
         catch (Exception ex)
         {
-            var error = ex switch
-            {
-                LlmException llm => llm.Kind.ToString(),
-                OperationCanceledException => "Cancelled",
-                _ => ex.GetType().Name,
-            };
-            guard.Settle(reservation, capture.Last, error);
+            guard.Settle(reservation, capture.Last, ex is LlmException llm ? llm.Kind.ToString() : ex.GetType().Name);
             throw;
         }
     }

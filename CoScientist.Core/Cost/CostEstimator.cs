@@ -9,7 +9,9 @@ public sealed record CycleEstimate(int Calls, decimal ExpectedUsd, decimal Worst
 /// <summary>
 /// Predicts a cycle's cost from the same plan the Supervisor follows (calls per step) and typical
 /// prompt and answer sizes per call. "Worst case" assumes every answer uses its full max_tokens at
-/// the model's dearest price, as the budget's reservations do.
+/// the model's dearest price, as the budget's reservations do. Typical answer sizes are calibrated on
+/// the recorded Gemini answers in the tests' TestData (about 250 tokens per generated hypothesis,
+/// 260 to 370 per review).
 /// </summary>
 public static class CostEstimator
 {
@@ -33,7 +35,7 @@ public static class CostEstimator
 
         CallKind[] calls =
         [
-            new((n + HypothesesPerGenerationCall - 1) / HypothesesPerGenerationCall, 900 + goalChars + 80 * existingHypotheses + feedback, 450),
+            new((n + HypothesesPerGenerationCall - 1) / HypothesesPerGenerationCall, 900 + goalChars + 80 * existingHypotheses + feedback, 500),
             new(n + unreviewedExisting + evolutions, 900 + goalChars + HypothesisChars + feedback, 400),
             new(mainMatches + evolutions, 600 + goalChars + pair, 120),
             new(debateTurns, 600 + goalChars + pair + 800 * settings.DebateTurns, 200),

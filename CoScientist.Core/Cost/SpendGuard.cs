@@ -82,9 +82,10 @@ public sealed class SpendGuard
         }
     }
 
-    public void Settle(SpendReservation reservation, LlmUsage? usage, string? error)
+    /// <param name="keepReservation">Count the call at its worst case: its real cost is unknown (it was cancelled mid-way).</param>
+    public void Settle(SpendReservation reservation, LlmUsage? usage, string? error, bool keepReservation = false)
     {
-        var actual = usage?.CostUsd ?? 0m;
+        var actual = keepReservation ? reservation.WorstCaseUsd : usage?.CostUsd ?? 0m;
         var status = error is null ? CallStatus.Settled : CallStatus.Failed;
         _ledger.Settle(reservation.LedgerId, status, actual, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, usage?.GenerationId, error);
         if (reservation.KeyKind == KeyKind.Visitor)

@@ -36,9 +36,10 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     private int _inFlight;
     private int _maxInFlight;
 
-    /// <summary>USD per token the fake charges.</summary>
+    /// <summary>USD per token the fake charges for models its catalogue does not price, as OpenRouter bills by model.</summary>
     public decimal PromptPrice { get; set; } = 0.000001m;
     public decimal CompletionPrice { get; set; } = 0.000002m;
+    private IReadOnlyList<CoScientist.Core.Models.ModelInfo>? _pricedModels;
     public TimeSpan Latency { get; set; } = TimeSpan.Zero;
     public double TransientFailureRate { get; set; }
     public double DamagedAnswerRate { get; set; }
@@ -148,7 +149,8 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
 
         var promptTokens = Math.Max(1, prompt.Length / 4);
         var completionTokens = Math.Max(1, content.Length / 4);
-        var cost = promptTokens * PromptPrice + completionTokens * CompletionPrice;
+        var (promptPrice, completionPrice) = PricesOf(model);
+        var cost = promptTokens * promptPrice + completionTokens * completionPrice;
         lock (_gate) _charged += cost;
 
         var id = "gen-" + Guid.NewGuid().ToString("N")[..16];
@@ -236,6 +238,14 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         var rest = prompt[(at + marker.Length)..];
         var end = rest.IndexOf('\n');
         try { return JsonNode.Parse(end < 0 ? rest : rest[..end]); } catch (JsonException) { return null; }
+    }
+
+    private (decimal Prompt, decimal Completion) PricesOf(string model)
+    {
+        _pricedModels ??= CoScientist.Core.Models.ModelCatalogParser.Parse(ModelsJson);
+        return _pricedModels.FirstOrDefault(m => m.Id == model) is { IsPriceKnown: true } info
+            ? (info.PromptPrice!.Value, info.CompletionPrice!.Value)
+            : (PromptPrice, CompletionPrice);
     }
 
     private FaultKind NextFault()

@@ -232,6 +232,7 @@ public sealed class CycleSupervisor(
             {
                 try
                 {
+                    if (_fatal is not null) return; // the cycle is stopping: start nothing new
                     await work(item, Token);
                 }
                 catch (OperationCanceledException) when (Token.IsCancellationRequested)
@@ -247,6 +248,8 @@ public sealed class CycleSupervisor(
             if (finishStep)
                 FinishStep(step, _failures.Count - failuresBefore, watch.Elapsed);
             Token.ThrowIfCancellationRequested();
+            if (_fatal is not null)
+                throw new OperationCanceledException(_fatal.Message);
         }
 
         private void Fail(CycleStep step, string item, Exception ex)
@@ -260,7 +263,10 @@ public sealed class CycleSupervisor(
             if (ex is LlmException { StopsCycle: true } fatal)
             {
                 Interlocked.CompareExchange(ref _fatal, fatal, null);
-                _cts.Cancel();
+                // At a spending limit, calls already in flight are reserved and paid for: let them finish
+                // and keep their results. Other stopping errors (bad key, no credit) fail them all anyway.
+                if (fatal.Kind != LlmErrorKind.LimitReached)
+                    _cts.Cancel();
             }
         }
 
