@@ -11,6 +11,10 @@ public static class WebExtensions
     public static WebApplicationBuilder AddCoScientistWeb(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // Circuit and SignalR tracing can include what a visitor typed (their own key among it): never below Warning.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Components", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
         builder.Services.AddMudServices();
         builder.AddTrustedProxies();
 

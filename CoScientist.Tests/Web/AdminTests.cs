@@ -1,0 +1,138 @@
+using Bunit;
+using CoScientist.Core;
+using CoScientist.Core.Cost;
+using CoScientist.Core.Embeddings;
+using CoScientist.Tests.Fakes;
+using CoScientist.Web.Admin;
+using CoScientist.Web.Components.Pages.Admin;
+using CoScientist.Web.Extensions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MudBlazor;
+
+namespace CoScientist.Tests.Web;
+
+public class AdminAuthenticatorTests
+{
+    private static readonly ClientKey Client = new("ip", "browser");
+
+    private static AdminAuthenticator Auth(string? token, bool production, TimeProvider? clock = null) => new(
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ADMIN_TOKEN"] = token }).Build(),
+        new DeploymentEnvironment(production, "test"), clock ?? TimeProvider.System, NullLogger<AdminAuthenticator>.Instance);
+
+    [Fact]
+    public async Task TheRightToken_SignsIn_AndAWrongOneDoesNot()
+    {
+        var auth = Auth("correct horse battery staple", production: true);
+
+        Assert.False((await auth.TryLoginAsync("correct horse", Client)).Ok);
+        Assert.False((await auth.TryLoginAsync("", Client)).Ok);
+        Assert.True((await auth.TryLoginAsync("correct horse battery staple", Client)).Ok);
+    }
+
+    [Fact]
+    public async Task FiveFailures_LockTheClientOutEvenWithTheRightToken()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var auth = Auth("s3cret", production: true, clock);
+        for (var i = 0; i < AdminAuthenticator.MaxFailures; i++)
+            await auth.TryLoginAsync("guess" + i, Client);
+
+        var locked = await auth.TryLoginAsync("s3cret", Client);
+        var otherClient = await auth.TryLoginAsync("s3cret", new ClientKey("other-ip", "other"));
+        clock.Advance(AdminAuthenticator.Window);
+        var later = await auth.TryLoginAsync("s3cret", Client);
+
+        Assert.False(locked.Ok);
+        Assert.Contains("Too many failed attempts", locked.Message);
+        Assert.True(otherClient.Ok);
+        Assert.True(later.Ok);
+    }
+
+    [Fact]
+    public void WithoutAToken_AdminIsDisabledInProductionAndOpenInDevelopment()
+    {
+        Assert.False(Auth(null, production: true).IsEnabled);
+        Assert.True(Auth(null, production: false).IsEnabled);
+        Assert.False(Auth(null, production: false).RequiresToken);
+    }
+
+    [Fact]
+    public void TokensAreComparedWholly() // same length, different content; different lengths
+    {
+        Assert.False(AdminAuthenticator.Matches("aaaa", "aaab"));
+        Assert.False(AdminAuthenticator.Matches("aaa", "aaaa"));
+        Assert.True(AdminAuthenticator.Matches("token", "token"));
+    }
+}
+
+public sealed class AdminPageTests : MudTestContext
+{
+    private FakeOpenRouterServer _server = null!;
+
+    public override async Task InitializeAsync() => _server = await FakeOpenRouterServer.StartAsync();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private IRenderedComponent<AdminPage> RenderAdmin(string? token, bool production = true)
+    {
+        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["openrouter_base_url"] = _server.BaseUrl,
+            ["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey,
+            ["DEPLOYMENT_ENV"] = production ? "production" : null,
+            ["ADMIN_TOKEN"] = token,
+            ["DATA_DIR"] = CoreHarness.NewDataDir(),
+            ["cost_control:allowed_models_production:0"] = "meta-llama/llama-3.1-8b-instruct",
+            ["cost_control:allowed_models_production:1"] = "google/gemini-2.0-flash-001",
+        }).Build());
+        Services.AddLogging();
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddCoScientistCore();
+        Services.AddSingleton<MiniLmEmbeddingModel>(CoreHarness.SharedEmbeddings);
+        Services.AddSingleton<IEmbeddingModel>(CoreHarness.SharedEmbeddings);
+        Services.AddCoScientistSessions();
+        Render<MudPopoverProvider>();
+        return Render<AdminPage>();
+    }
+
+    [Fact]
+    public void InProductionWithoutAToken_AdminIsDisabled()
+    {
+        var cut = RenderAdmin(token: null);
+        Assert.NotEmpty(cut.FindAll("[data-testid=admin-disabled]"));
+        Assert.Empty(cut.FindAll("[data-testid=spend-today]"));
+    }
+
+    [Fact]
+    public void SigningIn_ShowsSpendAgainstTheCapsAndWarnsAboutMissingModels()
+    {
+        var cut = RenderAdmin(token: "let-me-in");
+        Assert.Empty(cut.FindAll("[data-testid=spend-today]"));
+
+        cut.Find("[data-testid=admin-token]").Input("let-me-in");
+        cut.Find("[data-testid=admin-login]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("0.000000", cut.Find("[data-testid=spend-today]").TextContent), TimeSpan.FromSeconds(5));
+        Assert.Equal("0.000000", cut.Find("[data-testid=spend-month]").TextContent);
+        Assert.NotEmpty(cut.FindAll("[data-testid=spend-by-model]"));
+        Assert.Contains(cut.FindAll("[data-testid=admin-warning]"), w => w.TextContent.Contains("google/gemini-2.0-flash-001"));
+    }
+
+    [Fact]
+    public void TheKillSwitch_PausesOperatorCalls()
+    {
+        var cut = RenderAdmin(token: null, production: false);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=kill-switch]")), TimeSpan.FromSeconds(5));
+
+        cut.Find("[data-testid=kill-switch]").Click();
+
+        Assert.True(Services.GetRequiredService<SpendGuard>().Paused);
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find("[data-testid=kill-switch]").GetAttribute("data-paused")));
+    }
+}
