@@ -15,6 +15,8 @@ public abstract class MudTestContext : IAsyncLifetime
 
     protected MudTestContext()
     {
+        // The suite runs in parallel on two cores: give renders that wait on the fake server room to finish.
+        BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(15);
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
         Context.Services.AddMudServices();
     }
