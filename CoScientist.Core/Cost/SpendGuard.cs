@@ -110,7 +110,7 @@ public sealed class SpendGuard
         {
             var reset = new DateTimeOffset(_day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             return new LimitBlock(LimitKind.DailySpend,
-                $"The daily spending limit of ${options.DailyCap:0.00} on the shared key is reached (${_dayTotal:0.0000} used today). It resets at {LimitBlock.Until(reset, now)}.",
+                $"The daily spending limit of ${options.DailyCap:0.00} on the shared key is reached (${_dayTotal:0.0000} spent or held by calls in progress today). It resets at {LimitBlock.Until(reset, now)}.",
                 reset, OwnKeyHelps: true);
         }
         if (_monthTotal + next > options.MonthlyCap)
@@ -118,7 +118,7 @@ public sealed class SpendGuard
             var first = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(1);
             var reset = new DateTimeOffset(first);
             return new LimitBlock(LimitKind.MonthlySpend,
-                $"The monthly spending limit of ${options.MonthlyCap:0.00} on the shared key is reached (${_monthTotal:0.0000} used this month). It resets at {LimitBlock.Until(reset, now)}.",
+                $"The monthly spending limit of ${options.MonthlyCap:0.00} on the shared key is reached (${_monthTotal:0.0000} spent or held by calls in progress this month). It resets at {LimitBlock.Until(reset, now)}.",
                 reset, OwnKeyHelps: true);
         }
         return null;

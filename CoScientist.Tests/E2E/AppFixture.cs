@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
 namespace CoScientist.Tests.E2E;
@@ -12,7 +13,7 @@ namespace CoScientist.Tests.E2E;
 /// The real app on a real port (WebApplicationFactory with Kestrel), wired to the fake OpenRouter,
 /// and a real headless Chromium driven by Playwright.
 /// </summary>
-public sealed class AppFixture : IAsyncLifetime
+public class AppFixture : IAsyncLifetime
 {
     private WebApplicationFactory<Program>? _factory;
     private IPlaywright? _playwright;
@@ -26,19 +27,29 @@ public sealed class AppFixture : IAsyncLifetime
         ["openrouter_initial_backoff_ms"] = "5",
     };
 
-    public async Task InitializeAsync()
+    /// <summary>Everything the app logged, at every level, to search for secrets.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    public IServiceProvider AppServices => _factory!.Services;
+
+    protected virtual string EnvironmentName => "Development";
+
+    public virtual async Task InitializeAsync()
     {
         OpenRouter = await FakeOpenRouterServer.StartAsync(seed: 11);
         OpenRouter.Latency = TimeSpan.FromMilliseconds(20);
+        Settings.TryAdd("DATA_DIR", CoreHarness.NewDataDir());
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
-            builder.UseEnvironment("Development");
+            builder.UseEnvironment(EnvironmentName);
+            builder.UseStaticWebAssets(); // what `dotnet publish` copies into wwwroot; outside Development it must be asked for
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace).AddProvider(Logs));
             builder.UseSetting("openrouter_base_url", OpenRouter.BaseUrl);
             builder.UseSetting("OPENROUTER_API_KEY", FakeOpenRouterServer.ValidKey);
             foreach (var (key, value) in Settings)
                 builder.UseSetting(key, value);
         });
-        _factory.UseKestrel(0);
+        _factory.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0)); // a free port, so fixtures never collide
         _factory.StartServer();
         var server = _factory.Services.GetRequiredService<IServer>();
         BaseUrl = server.Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").TrimEnd('/');
@@ -92,4 +103,33 @@ public sealed class AppFixture : IAsyncLifetime
 public sealed class BrowserCollection : ICollectionFixture<AppFixture>
 {
     public const string Name = "browser";
+}
+
+/// <summary>The app as deployed publicly: production mode, a tiny daily cap, an admin token.</summary>
+public sealed class ProductionAppFixture : AppFixture
+{
+    public const string AdminToken = "e2e-admin-token-7f3a";
+    public const string VisitorKey = "sk-or-v1-e2e-visitor-secret-55aa";
+
+    public ProductionAppFixture()
+    {
+        Settings["DEPLOYMENT_ENV"] = "production";
+        Settings["ADMIN_TOKEN"] = AdminToken;
+        Settings["cost_control:daily_spending_limit_usd"] = "0.01";
+        Settings["num_hypotheses"] = "3";
+    }
+
+    protected override string EnvironmentName => "Production";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        OpenRouter.AcceptedKeys.Add(VisitorKey);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ProductionBrowserCollection : ICollectionFixture<ProductionAppFixture>
+{
+    public const string Name = "production browser";
 }

@@ -30,9 +30,6 @@ public sealed class ResearchCycleBrowserTests(AppFixture app)
         Assert.Equal(6, await page.Locator("[data-testid=cycle-step][data-step-state=Done]").CountAsync());
         Assert.Empty(errors);
 
-        Directory.CreateDirectory(ScreenshotDirectory);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, "finished.png"), FullPage = false });
+        await Screenshots.TakeAsync(page, "finished");
     }
-
-    private static string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots");
 }
