@@ -20,8 +20,8 @@ public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelP
         if (model is null && context.KeyKind == KeyKind.Operator)
             throw new LlmException(LlmErrorKind.ModelNotAllowed, $"The model {request.Model} is not available on the shared key.");
 
-        var reservation = guard.Reserve(new CallReservation(clock.GetUtcNow(), context.SessionId, context.ClientHash, request.Model,
-            request.Step?.ToString(), context.KeyKind, worst));
+        var reservation = await guard.ReserveAsync(new CallReservation(clock.GetUtcNow(), context.SessionId, context.ClientHash, request.Model,
+            request.Step?.ToString(), context.KeyKind, worst), cancellationToken);
         var capture = new CapturingRecorder(context.Usage);
         try
         {

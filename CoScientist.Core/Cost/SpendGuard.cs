@@ -10,22 +10,26 @@ public sealed record SpendReservation(long LedgerId, decimal WorstCaseUsd, DateO
 
 /// <summary>
 /// Where the daily and monthly USD caps on the operator's key are enforced. Every operator call
-/// reserves its worst-case cost here before it is made; a reservation that would cross a cap is
-/// refused, so concurrent sessions can never overshoot. Settling replaces the worst case with the
-/// actual cost; a failed call gives back its reservation. Totals start from the ledger, so they
-/// survive a restart. The kill switch pauses every operator call at once.
+/// reserves its worst-case cost here before it is made, so concurrent sessions can never overshoot.
+/// A call that would cross a cap with what is already spent is refused; one that only fails to fit
+/// beside calls still in flight waits for them to settle (their actual costs are usually far below
+/// their worst cases). Settling replaces the worst case with the actual cost; a failed call gives
+/// back its reservation. Totals start from the ledger, so they survive a restart. The kill switch
+/// pauses every operator call at once.
 /// </summary>
 public sealed class SpendGuard
 {
+    private static readonly TimeSpan MaxWaitForRoom = TimeSpan.FromSeconds(60);
     private readonly SpendLedger _ledger;
     private readonly IOptionsMonitor<CostControlOptions> _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<SpendGuard> _logger;
     private readonly Lock _gate = new();
+    private TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateOnly _day;
     private int _month;
-    private decimal _dayTotal;
-    private decimal _monthTotal;
+    private decimal _daySpent, _monthSpent;   // settled, plus reservations an earlier run left open
+    private decimal _dayHeld, _monthHeld;     // reservations of calls in flight now
 
     public SpendGuard(SpendLedger ledger, IOptionsMonitor<CostControlOptions> options, TimeProvider clock, ILogger<SpendGuard> logger)
     {
@@ -44,24 +48,27 @@ public sealed class SpendGuard
         _logger.LogWarning("Kill switch {State}: operator-key LLM calls are {Effect}", paused ? "on" : "off", paused ? "paused" : "allowed again");
     }
 
-    /// <summary>Today's and this month's operator spend, open reservations included.</summary>
+    /// <summary>Today's and this month's operator spend, calls in flight included at their worst case.</summary>
     public (decimal Today, decimal Month) Totals()
     {
         lock (_gate)
         {
             RollOver(_clock.GetUtcNow());
-            return (_dayTotal, _monthTotal);
+            return (_daySpent + _dayHeld, _monthSpent + _monthHeld);
         }
     }
 
-    /// <summary>Why operator calls are refused right now regardless of size, or null.</summary>
-    public LimitBlock? CurrentBlock(decimal nextCallUsd = 0)
+    /// <summary>
+    /// Why a new cycle expected to cost <paramref name="expectedCycleUsd"/> should not start now, or null:
+    /// starting cycles the remaining budget cannot finish would only leave them half done.
+    /// </summary>
+    public LimitBlock? CurrentBlock(decimal expectedCycleUsd = 0)
     {
         lock (_gate)
-            return Check(_clock.GetUtcNow(), nextCallUsd);
+            return Check(_clock.GetUtcNow(), expectedCycleUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld, forCycle: expectedCycleUsd > 0);
     }
 
-    public SpendReservation Reserve(CallReservation call)
+    public async Task<SpendReservation> ReserveAsync(CallReservation call, CancellationToken cancellationToken)
     {
         if (call.KeyKind == KeyKind.Visitor)
         {
@@ -70,15 +77,38 @@ public sealed class SpendGuard
             var now = _clock.GetUtcNow();
             return new SpendReservation(id, call.ReservedUsd, DateOnly.FromDateTime(now.UtcDateTime), MonthOf(now), KeyKind.Visitor);
         }
-        lock (_gate)
+
+        var deadline = _clock.GetUtcNow() + MaxWaitForRoom;
+        while (true)
         {
-            var now = _clock.GetUtcNow();
-            if (Check(now, call.ReservedUsd) is { } block)
-                throw new LlmException(LlmErrorKind.LimitReached, block.FullMessage) { Block = block };
-            var id = _ledger.Reserve(call with { At = now });
-            _dayTotal += call.ReservedUsd;
-            _monthTotal += call.ReservedUsd;
-            return new SpendReservation(id, call.ReservedUsd, _day, _month, KeyKind.Operator);
+            Task settled;
+            lock (_gate)
+            {
+                var now = _clock.GetUtcNow();
+                if (Check(now, call.ReservedUsd, _daySpent, _monthSpent) is { } final)
+                    throw new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final };
+                if (Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld) is null)
+                {
+                    var id = _ledger.Reserve(call with { At = now });
+                    _dayHeld += call.ReservedUsd;
+                    _monthHeld += call.ReservedUsd;
+                    return new SpendReservation(id, call.ReservedUsd, _day, _month, KeyKind.Operator);
+                }
+                if (now >= deadline)
+                {
+                    var busy = Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld)!;
+                    throw new LlmException(LlmErrorKind.LimitReached, busy.FullMessage) { Block = busy };
+                }
+                settled = _settled.Task;
+            }
+            // Room may appear when a call in flight settles below its worst case.
+            try
+            {
+                await settled.WaitAsync(TimeSpan.FromSeconds(1), _clock, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+            }
         }
     }
 
@@ -92,33 +122,38 @@ public sealed class SpendGuard
             return;
         if (actual > reservation.WorstCaseUsd)
             _logger.LogWarning("A call cost ${Actual} but reserved only ${Reserved}", actual, reservation.WorstCaseUsd);
+        TaskCompletionSource wake;
         lock (_gate)
         {
-            var delta = actual - reservation.WorstCaseUsd;
-            if (reservation.Day == _day) _dayTotal += delta;
-            if (reservation.Month == _month) _monthTotal += delta;
+            if (reservation.Day == _day) { _dayHeld -= reservation.WorstCaseUsd; _daySpent += actual; }
+            if (reservation.Month == _month) { _monthHeld -= reservation.WorstCaseUsd; _monthSpent += actual; }
+            wake = _settled;
+            _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        wake.TrySetResult();
     }
 
-    private LimitBlock? Check(DateTimeOffset now, decimal next)
+    private LimitBlock? Check(DateTimeOffset now, decimal next, decimal day, decimal month, bool forCycle = false)
     {
+        string Reached(string period, decimal cap, decimal used) => forCycle && used < cap
+            ? $"The {period} spending limit of ${cap:0.00} on the shared key is nearly used up (${used:0.0000} spent) and the next cycle is expected to cost about ${next:0.0000}."
+            : $"The {period} spending limit of ${cap:0.00} on the shared key is reached (${used:0.0000} spent).";
         RollOver(now);
         var options = _options.CurrentValue;
         if (Paused)
             return new LimitBlock(LimitKind.Paused, "The operator has paused all LLM calls on the shared key.", null, OwnKeyHelps: true);
-        if (_dayTotal + next > options.DailyCap)
+        if (day + next > options.DailyCap)
         {
             var reset = new DateTimeOffset(_day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             return new LimitBlock(LimitKind.DailySpend,
-                $"The daily spending limit of ${options.DailyCap:0.00} on the shared key is reached (${_dayTotal:0.0000} spent or held by calls in progress today). It resets at {LimitBlock.Until(reset, now)}.",
+                $"{Reached("daily", options.DailyCap, day)} It resets at {LimitBlock.Until(reset, now)}.",
                 reset, OwnKeyHelps: true);
         }
-        if (_monthTotal + next > options.MonthlyCap)
+        if (month + next > options.MonthlyCap)
         {
-            var first = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(1);
-            var reset = new DateTimeOffset(first);
+            var reset = new DateTimeOffset(new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(1));
             return new LimitBlock(LimitKind.MonthlySpend,
-                $"The monthly spending limit of ${options.MonthlyCap:0.00} on the shared key is reached (${_monthTotal:0.0000} spent or held by calls in progress this month). It resets at {LimitBlock.Until(reset, now)}.",
+                $"{Reached("monthly", options.MonthlyCap, month)} It resets at {LimitBlock.Until(reset, now)}.",
                 reset, OwnKeyHelps: true);
         }
         return null;
@@ -130,12 +165,14 @@ public sealed class SpendGuard
             Reload(now);
     }
 
+    /// <summary>Counts from the ledger. Calls in flight across a day boundary settle against the day they were reserved in.</summary>
     private void Reload(DateTimeOffset now)
     {
         _day = DateOnly.FromDateTime(now.UtcDateTime);
         _month = MonthOf(now);
-        _dayTotal = _ledger.OperatorSpendSince(new DateTimeOffset(_day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
-        _monthTotal = _ledger.OperatorSpendSince(new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero));
+        _daySpent = _ledger.OperatorSpendSince(new DateTimeOffset(_day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+        _monthSpent = _ledger.OperatorSpendSince(new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero));
+        _dayHeld = _monthHeld = 0;
     }
 
     private static int MonthOf(DateTimeOffset t) => t.Year * 12 + t.Month;

@@ -84,7 +84,8 @@ public sealed class SpendCapTests : IAsyncLifetime
         Assert.True(chargedBefore + _server.TotalCharged <= cap, "the restart gave the cap a fresh start");
         var guard = second.GetRequiredService<SpendGuard>();
         var headroom = cap - guard.Totals().Today;
-        var refused = Assert.Throws<LlmException>(() => guard.Reserve(new CallReservation(DateTimeOffset.UtcNow, "s", "c", "m", null, KeyKind.Operator, headroom + 0.000001m)));
+        var refused = await Assert.ThrowsAsync<LlmException>(() => guard.ReserveAsync(
+            new CallReservation(DateTimeOffset.UtcNow, "s", "c", "m", null, KeyKind.Operator, headroom + 0.000001m), CancellationToken.None));
         Assert.Equal(LimitKind.DailySpend, refused.Block!.Kind);
     }
 

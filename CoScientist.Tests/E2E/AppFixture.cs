@@ -115,7 +115,7 @@ public sealed class ProductionAppFixture : AppFixture
     {
         Settings["DEPLOYMENT_ENV"] = "production";
         Settings["ADMIN_TOKEN"] = AdminToken;
-        Settings["cost_control:daily_spending_limit_usd"] = "0.01";
+        Settings["cost_control:daily_spending_limit_usd"] = "0.03"; // room for one cycle of about $0.02, not two
         Settings["num_hypotheses"] = "3";
     }
 
@@ -125,6 +125,7 @@ public sealed class ProductionAppFixture : AppFixture
     {
         await base.InitializeAsync();
         OpenRouter.AcceptedKeys.Add(VisitorKey);
+        OpenRouter.RealisticLengths = true; // so the charges match the estimate, as real answers do
     }
 }
 

@@ -9,6 +9,9 @@ namespace CoScientist.Tests.Fakes;
 /// </summary>
 public sealed partial class FakeContent(int seed)
 {
+    /// <summary>Answers as long as real ones (recorded Gemini answers run ~250 tokens per hypothesis, ~300 per review).</summary>
+    public bool RealisticLengths { get; set; }
+
     private static readonly string[] Subjects = ["mitochondrial stress", "gut microbiota", "perovskite defects", "tau aggregation", "soil fungi",
         "quantum dot surfaces", "T-cell exhaustion", "circadian clocks", "lithium dendrites", "biofilm signalling", "ocean alkalinity",
         "synaptic pruning", "CRISPR off-targets", "graphene oxide", "plasmid transfer", "insulin resistance", "coral bleaching",
@@ -59,7 +62,17 @@ public sealed partial class FakeContent(int seed)
         }
     }
 
-    private string Text(string? name, string prompt) => name switch
+    private string Text(string? name, string prompt)
+    {
+        var text = ShortText(name, prompt);
+        if (!RealisticLengths || name is "title" or "url" or "venue" or "top_hypothese") return text;
+        var sentences = name switch { "statement" or "rationale" or "critique" => 4, "research_overview" => 10, _ => 2 };
+        for (var i = 0; i < sentences; i++)
+            text += $" Evidence from {Pick(Subjects)} suggests {Pick(Mechanisms)} {Pick(Verbs)} {Pick(Objects)} under controlled conditions.";
+        return text;
+    }
+
+    private string ShortText(string? name, string prompt) => name switch
     {
         "title" => Title(),
         "statement" => $"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} through {Pick(Mechanisms)}, and the effect scales with {Pick(Subjects)}.",

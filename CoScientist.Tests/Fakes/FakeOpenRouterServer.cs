@@ -33,6 +33,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     private readonly Random _random;
     private readonly Lock _gate = new();
     private decimal _charged;
+    private readonly Dictionary<string, decimal> _chargedByKey = [];
     private int _inFlight;
     private int _maxInFlight;
 
@@ -46,10 +47,14 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public HashSet<string> AcceptedKeys { get; } = [ValidKey];
     public string ModelsJson { get; set; } = File.ReadAllText(TestData.Path("openrouter-models-2026-08.json"));
     public bool ModelsUnavailable { get; set; }
+    public bool RealisticLengths { get => _content.RealisticLengths; set => _content.RealisticLengths = value; }
 
     public string BaseUrl { get; private set; } = "";
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
     public decimal TotalCharged { get { lock (_gate) return _charged; } }
+
+    /// <summary>What the account behind one key was charged (the operator's, or a visitor's own).</summary>
+    public decimal ChargedTo(string key) { lock (_gate) return _chargedByKey.GetValueOrDefault(key); }
     /// <summary>The most chat requests that were ever being answered at once.</summary>
     public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
     public int CompletedCalls => _requests.Count(r => r.Fault is FaultKind.None or FaultKind.Fenced or FaultKind.Truncated or FaultKind.Malformed);
@@ -84,7 +89,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public void ResetCounters()
     {
         _requests.Clear();
-        lock (_gate) { _charged = 0; _maxInFlight = 0; }
+        lock (_gate) { _charged = 0; _maxInFlight = 0; _chargedByKey.Clear(); }
     }
 
     private IResult KeyInfo(HttpContext http)
@@ -151,7 +156,11 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         var completionTokens = Math.Max(1, content.Length / 4);
         var (promptPrice, completionPrice) = PricesOf(model);
         var cost = promptTokens * promptPrice + completionTokens * completionPrice;
-        lock (_gate) _charged += cost;
+        lock (_gate)
+        {
+            _charged += cost;
+            _chargedByKey[key] = _chargedByKey.GetValueOrDefault(key) + cost;
+        }
 
         var id = "gen-" + Guid.NewGuid().ToString("N")[..16];
         if (body["stream"]?.GetValue<bool>() == true)

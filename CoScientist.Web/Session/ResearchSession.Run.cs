@@ -30,7 +30,7 @@ public sealed partial class ResearchSession
 
         var snapshot = State is { } existing && existing.Goal == goal ? existing.Snapshot() : null;
         var estimate = model.Info.IsPriceKnown ? CostEstimator.Estimate(settings, model.Info, goal, snapshot) : null;
-        var block = Quota.Check(keyKind) ?? (keyKind == KeyKind.Operator ? _spendGuard.CurrentBlock() : null);
+        var block = Quota.Check(keyKind) ?? (keyKind == KeyKind.Operator ? _spendGuard.CurrentBlock(estimate?.ExpectedUsd ?? 0) : null);
         if (block is not null)
         {
             Block(block);
