@@ -69,7 +69,7 @@ public sealed class ResearchPageTests : MudTestContext
 
         cut.Find("[data-testid=run-cycle]").Click();
 
-        Assert.Contains("Enter a research goal", cut.Find("[data-testid=form-error]").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains("Enter a research goal", cut.Find("[data-testid=form-error]").TextContent));
         Assert.Equal("idle", cut.Find("[data-testid=cycle-status]").GetAttribute("data-state"));
         Assert.Empty(_server.Requests);
     }
