@@ -18,4 +18,6 @@ public sealed record MatchPlayed(Match Match) : CycleEvent;
 public sealed record ProximityUpdated(int Embedded, int NearDuplicates) : CycleEvent;
 public sealed record MetaReviewWritten(MetaReview MetaReview) : CycleEvent;
 public sealed record ItemFailed(CycleStep Step, string Item, string Error) : CycleEvent;
+/// <summary>An LLM call settled: the step's and the cycle's cost so far.</summary>
+public sealed record CallSettled(CycleStep Step, decimal StepCostUsd, decimal CycleCostUsd) : CycleEvent;
 public sealed record CycleCompleted(CycleReport Report) : CycleEvent;

@@ -23,7 +23,10 @@ public class HypothesisCardTests : MudTestContext
         Assert.Equal("1232", cut.Find("[data-testid=hypothesis-elo]").TextContent);
         Assert.Contains("(3–1)", cut.Markup);
         Assert.Contains("Novelty High · 8/10", cut.Find("[data-testid=hypothesis-review]").TextContent);
-        Assert.Contains("evolved by Combination from H001, H002", cut.Markup);
+        var lineage = cut.Find("[data-testid=hypothesis-lineage]").TextContent;
+        Assert.Contains("evolved by combination from", lineage);
+        Assert.Contains("H001", lineage);
+        Assert.Contains("H002", lineage);
         Assert.Contains("Weak assumption X", cut.Markup);
     }
 

@@ -58,7 +58,8 @@ public sealed class ResearchPageTests : MudTestContext
         var elos = cards.Select(c => double.Parse(c.QuerySelector("[data-testid=hypothesis-elo]")!.TextContent)).ToList();
         Assert.Equal(elos.OrderByDescending(e => e), elos);
         Assert.Equal(6, cut.FindAll("[data-testid=hypothesis-review]").Count);
-        Assert.NotEmpty(cut.FindAll("[data-testid=meta-review]"));
+        cut.FindAll(".mud-tab").Single(t => t.TextContent.Contains("Meta-review")).Click();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=meta-review]")));
     }
 
     [Fact]

@@ -10,6 +10,8 @@ public sealed record StepView(CycleStep Step, StepState State, int Done, int Tot
     /// <summary>Items done in earlier phases of the same step (Evolution runs several phases).</summary>
     internal int PhaseBase { get; init; }
 
+    public DateTimeOffset? StartedAt { get; init; }
+
     public static IReadOnlyList<StepView> Initial() =>
         Enum.GetValues<CycleStep>().Select(s => new StepView(s, StepState.Pending, 0, 0, 0, 0, TimeSpan.Zero)).ToList();
 

@@ -84,6 +84,7 @@ public sealed partial class ResearchSession
         CycleReport? report = null;
         try
         {
+            LastSettings = settings;
             await foreach (var e in _supervisor.RunCycleAsync(state, settings, call, token))
             {
                 if (e is CycleCompleted done) report = done.Report;
@@ -111,7 +112,7 @@ public sealed partial class ResearchSession
             switch (e)
             {
                 case StepStarted s:
-                    SetStep(s.Step, v => v with { State = StepState.Running, PhaseBase = v.Done, Total = v.Done + s.Total });
+                    SetStep(s.Step, v => v with { State = StepState.Running, PhaseBase = v.Done, Total = v.Done + s.Total, StartedAt = v.StartedAt ?? s.At });
                     break;
                 case StepProgress p:
                     RunningCost = p.CostSoFar;
@@ -119,6 +120,10 @@ public sealed partial class ResearchSession
                     break;
                 case StepFinished f:
                     SetStep(f.Step, v => v with { State = StepState.Done, Done = v.Total, CostUsd = f.Report.CostUsd, Failures = f.Report.Failures, Elapsed = f.Report.Elapsed });
+                    break;
+                case CallSettled settled:
+                    RunningCost = settled.CycleCostUsd;
+                    SetStep(settled.Step, v => v with { CostUsd = settled.StepCostUsd });
                     break;
                 case ItemFailed failed:
                     _failures.Add(new ItemFailure(failed.Step, failed.Item, failed.Error));

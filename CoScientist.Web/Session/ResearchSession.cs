@@ -64,6 +64,8 @@ public sealed partial class ResearchSession : IAsyncDisposable
     public int? RunningCycle { get; private set; }
     public decimal RunningCost { get; private set; }
     public CycleEstimate? LastEstimate { get; private set; }
+    /// <summary>The settings of the latest run, for exports.</summary>
+    public ResearchSettings? LastSettings { get; private set; }
     public decimal? LastActualCost { get; private set; }
     public IReadOnlyList<StepView> Steps => _steps;
     public IReadOnlyList<ItemFailure> Failures { get { lock (_gate) return _failures.ToList(); } }

@@ -56,7 +56,7 @@ public sealed class CycleSupervisor(
         private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
         private readonly List<ItemFailure> _failures = [];
         private readonly List<StepReport> _steps = [];
-        private readonly CycleMeter _meter = new(call.Usage);
+        private readonly CycleMeter _meter = new(call.Usage, settled => events.TryWrite(settled));
         private LlmException? _fatal;
         private AgentContext _context = null!;
 
