@@ -12,6 +12,12 @@ public sealed partial class FakeContent(int seed)
     /// <summary>Answers as long as real ones (recorded Gemini answers run ~250 tokens per hypothesis, ~300 per review).</summary>
     public bool RealisticLengths { get; set; }
 
+    /// <summary>Answers laced with markup and script, as a hostile or compromised model might send.</summary>
+    public bool Hostile { get; set; }
+
+    public const string HostileTitle = "<img src=x onerror=\"window.__pwned='title'\"><script>window.__pwned='script'</script>";
+    public const string HostileText = "See [this](javascript:window.__pwned='link') and <b onmouseover=\"window.__pwned='b'\">bold</b> ![x](javascript:alert(1)) [safe](https://example.org/ok)";
+
     private static readonly string[] Subjects = ["mitochondrial stress", "gut microbiota", "perovskite defects", "tau aggregation", "soil fungi",
         "quantum dot surfaces", "T-cell exhaustion", "circadian clocks", "lithium dendrites", "biofilm signalling", "ocean alkalinity",
         "synaptic pruning", "CRISPR off-targets", "graphene oxide", "plasmid transfer", "insulin resistance", "coral bleaching",
@@ -64,6 +70,9 @@ public sealed partial class FakeContent(int seed)
 
     private string Text(string? name, string prompt)
     {
+        if (Hostile && name is "title") return HostileTitle + " " + Title();
+        if (Hostile && name is "statement" or "critique" or "argument" or "research_overview" or "rationale") return HostileText;
+        if (Hostile && name is "url") return "javascript:window.__pwned='reference'";
         var text = ShortText(name, prompt);
         if (!RealisticLengths || name is "title" or "url" or "venue" or "top_hypothese") return text;
         var sentences = name switch { "statement" or "rationale" or "critique" => 4, "research_overview" => 10, _ => 2 };

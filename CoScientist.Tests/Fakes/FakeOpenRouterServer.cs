@@ -48,6 +48,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public string ModelsJson { get; set; } = File.ReadAllText(TestData.Path("openrouter-models-2026-08.json"));
     public bool ModelsUnavailable { get; set; }
     public bool RealisticLengths { get => _content.RealisticLengths; set => _content.RealisticLengths = value; }
+    public bool Hostile { get => _content.Hostile; set => _content.Hostile = value; }
 
     public string BaseUrl { get; private set; } = "";
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
