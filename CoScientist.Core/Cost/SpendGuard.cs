@@ -118,6 +118,7 @@ public sealed class SpendGuard
         var actual = keepReservation ? reservation.WorstCaseUsd : usage?.CostUsd ?? 0m;
         var status = error is null ? CallStatus.Settled : CallStatus.Failed;
         _ledger.Settle(reservation.LedgerId, status, actual, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, usage?.GenerationId, error);
+        RecordMetrics(reservation, usage, actual, error);
         if (reservation.KeyKind == KeyKind.Visitor)
             return;
         if (actual > reservation.WorstCaseUsd)
@@ -131,6 +132,16 @@ public sealed class SpendGuard
             _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         wake.TrySetResult();
+    }
+
+    private static void RecordMetrics(SpendReservation reservation, LlmUsage? usage, decimal actual, string? error)
+    {
+        var key = new KeyValuePair<string, object?>("key_kind", reservation.KeyKind.ToString().ToLowerInvariant());
+        Telemetry.CoScientistMetrics.SpendUsd.Add((double)actual, key, new("model", usage?.Model));
+        Telemetry.CoScientistMetrics.LlmCalls.Add(1, key, new("outcome", error ?? "ok"));
+        if (usage is null) return;
+        Telemetry.CoScientistMetrics.Tokens.Add(usage.InputTokens, key, new("direction", "input"));
+        Telemetry.CoScientistMetrics.Tokens.Add(usage.OutputTokens, key, new("direction", "output"));
     }
 
     private LimitBlock? Check(DateTimeOffset now, decimal next, decimal day, decimal month, bool forCycle = false)

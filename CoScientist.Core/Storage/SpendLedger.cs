@@ -175,6 +175,16 @@ public sealed partial class SpendLedger
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Throws unless the ledger accepts a write right now (readiness check).</summary>
+    public void CheckWritable()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO meta(key, value) VALUES ('ready_check', $at) ON CONFLICT(key) DO UPDATE SET value = excluded.value;";
+        command.Parameters.AddWithValue("$at", Time(DateTimeOffset.UtcNow));
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>Reservations a previous process left open (it stopped mid-call); they stay counted at worst case.</summary>
     public int OpenReservations()
     {

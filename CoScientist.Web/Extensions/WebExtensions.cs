@@ -1,5 +1,6 @@
 using CoScientist.Web.Admin;
 using CoScientist.Web.Components;
+using CoScientist.Web.Hosting;
 using CoScientist.Web.Session;
 using MudBlazor.Services;
 
@@ -10,7 +11,20 @@ public static class WebExtensions
     /// <summary>Blazor Server, MudBlazor, forwarded headers and the circuit-scoped session services.</summary>
     public static WebApplicationBuilder AddCoScientistWeb(this WebApplicationBuilder builder)
     {
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        var circuits = builder.Configuration.GetSection("circuits");
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents(o =>
+        {
+            // A public site: keep few disconnected circuits, for a few minutes, and bound what one may hold.
+            o.DisconnectedCircuitMaxRetained = circuits.GetValue("max_retained", 100);
+            o.DisconnectedCircuitRetentionPeriod = TimeSpan.FromMinutes(circuits.GetValue("retention_minutes", 3));
+            o.MaxBufferedUnacknowledgedRenderBatches = 10;
+            o.JSInteropDefaultCallTimeout = TimeSpan.FromSeconds(30);
+        }).AddHubOptions(o =>
+        {
+            // The largest legitimate message is a 2,000-character goal; 32 KB leaves room and no more.
+            o.MaximumReceiveMessageSize = circuits.GetValue("max_message_bytes", 32 * 1024);
+            o.MaximumParallelInvocationsPerClient = 1;
+        });
         // Circuit and SignalR tracing can include what a visitor typed (their own key among it): never below Warning.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Components", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR", LogLevel.Warning);
@@ -19,6 +33,7 @@ public static class WebExtensions
         builder.AddTrustedProxies();
 
         builder.Services.AddCoScientistSessions();
+        builder.AddPublicHosting();
         return builder;
     }
 
@@ -36,9 +51,15 @@ public static class WebExtensions
     public static WebApplication UseCoScientistWeb(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
+        {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.Map("/error", () => Results.Problem("Something went wrong on the server. Reload the page; your research in other tabs is unaffected."));
+        }
+        app.MapHealthEndpoints();
         app.UseMiddleware<ClientIdentityMiddleware>();
+        app.MapProtectedMetrics();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

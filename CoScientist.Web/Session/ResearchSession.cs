@@ -47,7 +47,8 @@ public sealed partial class ResearchSession : IAsyncDisposable
         Environment = environment;
         Quota = new SessionQuota(_deployment, costs.Value, clock);
         StartedAt = clock.GetUtcNow();
-        _registry.Add(Id, () => new SessionSummary(Id, _client.Client.LedgerHash, StartedAt, Quota.CyclesUsed, Quota.RequestsUsed, IsRunning, UsesOwnKey));
+        _registry.Add(Id, () => new SessionSummary(Id, _client.Client.LedgerHash, StartedAt, Quota.CyclesUsed, Quota.RequestsUsed, IsRunning, UsesOwnKey),
+            StopAsync);
         _idleTimer = clock.CreateTimer(_ => _ = ExpireIfIdleAsync(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
 
@@ -127,11 +128,9 @@ public sealed partial class ResearchSession : IAsyncDisposable
         await NotifyAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Cancels the running cycle, if any, and waits until its calls are settled.</summary>
+    public async Task StopAsync()
     {
-        Changed = null;
-        _registry.Remove(Id);
-        await _idleTimer.DisposeAsync();
         CancellationTokenSource? cts;
         lock (_gate)
             cts = _runCts;
@@ -142,9 +141,17 @@ public sealed partial class ResearchSession : IAsyncDisposable
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            _logger.LogWarning("Session {Session}: the cycle did not stop within 10 s of the tab closing", Id);
+            _logger.LogWarning("Session {Session}: the cycle did not stop within 10 s", Id);
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Changed = null;
+        _registry.Remove(Id);
+        await _idleTimer.DisposeAsync();
+        await StopAsync();
         _visitorKey = null;
-        cts?.Dispose();
+        _runCts?.Dispose();
     }
 }
