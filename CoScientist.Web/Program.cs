@@ -1,6 +1,10 @@
 using CoScientist.Core;
 using CoScientist.Core.Configuration;
 using CoScientist.Web.Extensions;
+using CoScientist.Web.Hosting;
+
+if (HealthCheckCommand.IsRequested(args))
+    return await HealthCheckCommand.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCoScientistYaml(builder.Environment.ContentRootPath, builder.Configuration["CONFIG_PATH"]);
@@ -11,6 +15,7 @@ builder.AddCoScientistWeb();
 var app = builder.Build();
 app.UseCoScientistWeb();
 app.Run();
+return 0;
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
