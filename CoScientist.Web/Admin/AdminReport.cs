@@ -16,7 +16,7 @@ public sealed record AdminReport(
 
 /// <summary>Gathers what the operator watches: spend against the caps, where it went, and what needs attention.</summary>
 public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, SessionRegistry sessions, ClientQuotas quotas, ModelPolicy policy,
-    IOptionsMonitor<CostControlOptions> costs, DeploymentEnvironment environment, TimeProvider clock)
+    IOptionsMonitor<CostControlOptions> costs, IOptions<StorageOptions> storage, DeploymentEnvironment environment, TimeProvider clock)
 {
     public async Task<AdminReport> BuildAsync(CancellationToken cancellationToken = default)
     {
@@ -30,6 +30,8 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
             warnings.Add($"Allow-listed models missing from the OpenRouter catalogue (not offered): {string.Join(", ", offer.DroppedAllowListed)}.");
         if (offer.CatalogProblem is { } problem)
             warnings.Add(problem);
+        if (Hosting.StorageCheck.Warning(storage.Value.DataDir, environment.IsProduction) is { } storageWarning)
+            warnings.Add(storageWarning);
         var options = costs.CurrentValue;
         var preferred = string.IsNullOrWhiteSpace(options.DefaultModel) ? null : options.DefaultModel;
         if (preferred is not null && preferred != offer.DefaultModel)

@@ -18,7 +18,11 @@ public sealed class ShutdownService(SessionRegistry sessions, ILogger<ShutdownSe
     }
 }
 
-/// <summary>Loads the model catalogue and the embedding model in the background once the app is up, so neither slows the start.</summary>
+/// <summary>
+/// Loads the model catalogue in the background once the app is up, so it neither slows the start nor
+/// the first page. The embedding model is warmed when the first cycle starts (see ResearchSession):
+/// an idle Space keeps its memory small.
+/// </summary>
 public sealed class WarmUpService(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<WarmUpService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -28,7 +32,6 @@ public sealed class WarmUpService(IServiceProvider services, IHostApplicationLif
             try
             {
                 await services.GetRequiredService<CoScientist.Core.Models.IModelCatalog>().GetAsync(lifetime.ApplicationStopping);
-                services.GetRequiredService<CoScientist.Core.Embeddings.MiniLmEmbeddingModel>().Warm();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -66,6 +66,8 @@ public sealed partial class ResearchSession
             var ledgerId = _ledger.StartCycle(new CycleRecord(_clock.GetUtcNow(), Id, call.ClientHash, goal, model.Id, keyKind,
                 estimate?.ExpectedUsd ?? 0, estimate?.WorstUsd ?? 0));
             _run = Task.Run(() => RunAsync(state, settings, call, lease, ledgerId, token), CancellationToken.None);
+            // The embedding model is first needed in the Proximity step; load it while Generation and Reflection run.
+            _ = Task.Run(_embeddings.Warm, CancellationToken.None);
         }
         await NotifyAsync();
         return null;

@@ -23,6 +23,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
     private readonly SpendGuard _spendGuard;
     private readonly SpendLedger _ledger;
     private readonly OpenRouterKeyClient _keyClient;
+    private readonly CoScientist.Core.Embeddings.MiniLmEmbeddingModel _embeddings;
     private readonly ResearchOptions _research;
     private readonly DeploymentOptions _deployment;
     private readonly ClientContext _client;
@@ -38,11 +39,11 @@ public sealed partial class ResearchSession : IAsyncDisposable
     private string? _visitorKey;
 
     public ResearchSession(CycleSupervisor supervisor, ModelPolicy policy, ClientQuotas clientQuotas, SpendGuard spendGuard,
-        SpendLedger ledger, OpenRouterKeyClient keyClient, IOptions<ResearchOptions> research, IOptions<DeploymentOptions> deployment,
+        SpendLedger ledger, OpenRouterKeyClient keyClient, CoScientist.Core.Embeddings.MiniLmEmbeddingModel embeddings, IOptions<ResearchOptions> research, IOptions<DeploymentOptions> deployment,
         IOptions<CostControlOptions> costs, DeploymentEnvironment environment, ClientContext client, SessionRegistry registry,
         TimeProvider clock, ILogger<ResearchSession> logger)
     {
-        (_supervisor, _policy, _clientQuotas, _spendGuard, _ledger, _keyClient) = (supervisor, policy, clientQuotas, spendGuard, ledger, keyClient);
+        (_supervisor, _policy, _clientQuotas, _spendGuard, _ledger, _keyClient, _embeddings) = (supervisor, policy, clientQuotas, spendGuard, ledger, keyClient, embeddings);
         (_research, _deployment, _client, _registry, _clock, _logger) = (research.Value, deployment.Value, client, registry, clock, logger);
         Environment = environment;
         Quota = new SessionQuota(_deployment, costs.Value, clock);
