@@ -7,10 +7,11 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props config.yaml appsettings.Production.json ./
 COPY CoScientist.Core/CoScientist.Core.csproj CoScientist.Core/
 COPY CoScientist.Web/CoScientist.Web.csproj CoScientist.Web/
-RUN dotnet restore CoScientist.Web/CoScientist.Web.csproj
+RUN dotnet restore CoScientist.Web/CoScientist.Web.csproj -r linux-x64
 COPY CoScientist.Core/ CoScientist.Core/
 COPY CoScientist.Web/ CoScientist.Web/
-RUN dotnet publish CoScientist.Web/CoScientist.Web.csproj -c Release -o /app --no-restore /p:UseAppHost=false
+# linux-x64 only: the other platforms' native ONNX Runtime and SQLite builds would add 250 MB.
+RUN dotnet publish CoScientist.Web/CoScientist.Web.csproj -c Release -r linux-x64 --self-contained false -o /app --no-restore /p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS final
 # Spaces run containers as uid 1000; the app folder stays read-only to it, only /data is writable.

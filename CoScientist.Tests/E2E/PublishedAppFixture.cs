@@ -16,6 +16,8 @@ public sealed partial class PublishedAppFixture : IAsyncLifetime
     private IPlaywright? _playwright;
     private readonly string _root = Path.Combine(Path.GetTempPath(), "coscientist-published", Guid.NewGuid().ToString("N"));
 
+    public static readonly string[] PublishArguments = ["-c", "Release", "-r", "linux-x64", "--self-contained", "false", "/p:UseAppHost=false"];
+
     public FakeOpenRouterServer OpenRouter { get; private set; } = null!;
     public DockerfileFacts Dockerfile { get; } = DockerfileFacts.Read(RepositoryRoot());
     public string BaseUrl => $"http://127.0.0.1:{Dockerfile.Port}";
@@ -29,8 +31,9 @@ public sealed partial class PublishedAppFixture : IAsyncLifetime
         var appDir = Path.Combine(_root, "app");
         var dataDir = Path.Combine(_root, "data");
         Directory.CreateDirectory(dataDir);
-        await RunAsync("dotnet", ["publish", Path.Combine(RepositoryRoot(), "CoScientist.Web", "CoScientist.Web.csproj"), "-c", "Release", "-o", appDir,
-            "/p:UseAppHost=false", "--nologo", "-v", "q"], TimeSpan.FromMinutes(8));
+        // The Dockerfile's publish (DockerfileTests checks the two agree).
+        await RunAsync("dotnet", ["publish", Path.Combine(RepositoryRoot(), "CoScientist.Web", "CoScientist.Web.csproj"), .. PublishArguments, "-o", appDir,
+            "--nologo", "-v", "q"], TimeSpan.FromMinutes(8));
 
         var start = new ProcessStartInfo { WorkingDirectory = appDir, RedirectStandardOutput = true, RedirectStandardError = true };
         if (Environment.UserName == "root" && File.Exists("/usr/bin/setpriv"))

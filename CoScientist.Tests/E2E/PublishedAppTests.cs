@@ -105,6 +105,8 @@ public class DockerfileTests
         Assert.Contains("FROM mcr.microsoft.com/dotnet/sdk", dockerfile);
         Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet", dockerfile);
         Assert.True(File.Exists(Path.Combine(Root, ".dockerignore")));
+        var publish = instructions.Single(l => l.Contains("dotnet publish"));
+        Assert.All(PublishedAppFixture.PublishArguments, a => Assert.Contains(a, publish));
     }
 
     [Fact]

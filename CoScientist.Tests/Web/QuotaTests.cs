@@ -155,6 +155,7 @@ public sealed class QuotaTests : IAsyncLifetime
             ("deployment:max_hypotheses_per_cycle", "3"), ("evolutions_per_cycle", "0"));
         var tab = NewTab();
 
+        Assert.Contains("Hypotheses per cycle 50 is outside what this deployment allows; 3 is used.", tab.ClampNotices(Form(50)));
         await RunAsync(tab, hypotheses: 50);
 
         Assert.Equal(3, tab.State!.Snapshot().Hypotheses.Count);

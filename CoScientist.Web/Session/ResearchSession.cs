@@ -96,6 +96,24 @@ public sealed partial class ResearchSession : IAsyncDisposable
         };
     }
 
+    /// <summary>What <see cref="SettingsFor"/> changed, in words, so a clamped value is never a silent surprise.</summary>
+    public IReadOnlyList<string> ClampNotices(ResearchForm form)
+    {
+        var used = SettingsFor(form, form.Model);
+        var notes = new List<string>();
+        void Note(string name, double asked, double applied)
+        {
+            if (Math.Abs(asked - applied) > 1e-9)
+                notes.Add($"{name} {asked:0.##} is outside what this deployment allows; {applied:0.##} is used.");
+        }
+        Note("Hypotheses per cycle", form.Hypotheses, used.HypothesesPerCycle);
+        Note("Generation temperature", form.GenerationTemperature, used.GenerationTemperature);
+        Note("Reflection temperature", form.ReflectionTemperature, used.ReflectionTemperature);
+        Note("Elo K-factor", form.EloK, used.EloKFactor);
+        Note("Top-k", form.TopK, used.TopK);
+        return notes;
+    }
+
     public async Task<CycleEstimate?> EstimateAsync(ResearchForm form, CancellationToken cancellationToken = default)
     {
         if (await _policy.ResolveAsync(form.Model, KeyKind, cancellationToken) is not { Info.IsPriceKnown: true } model)
