@@ -23,13 +23,13 @@ public sealed class CostControlBrowserTests(ProductionAppFixture app)
         await page.GetByTestId("research-goal").FillAsync("Develop new methods for increasing the efficiency of solar panels");
         await run.ClickAsync();
         var status = page.GetByTestId("cycle-status");
-        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 60_000 });
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
         await Assertions.Expect(page.GetByTestId("usage-info")).ToContainTextAsync("1/5 cycles used");
         await Assertions.Expect(page.GetByTestId("cost-actual")).ToContainTextAsync("actual vs $");
 
         await run.ClickAsync();
 
-        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "blocked", new() { Timeout = 60_000 });
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "blocked", new() { Timeout = 120_000 });
         var limit = page.GetByTestId("limit-message");
         await Assertions.Expect(limit).ToContainTextAsync("daily spending limit of $0.03");
         await Assertions.Expect(limit).ToContainTextAsync("resets at");
@@ -80,7 +80,7 @@ public sealed class CostControlBrowserTests(ProductionAppFixture app)
         await Assertions.Expect(page.GetByTestId("byok-message")).ToContainTextAsync("Key accepted");
         await page.GetByTestId("research-goal").FillAsync("Explain why some bacterial species develop antibiotic resistance faster than others");
         await page.GetByTestId("run-cycle").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
 
         Assert.DoesNotContain(ProductionAppFixture.VisitorKey, await page.ContentAsync());
         Assert.Equal("", await page.GetByTestId("byok-key").CountAsync() > 0 ? await page.GetByTestId("byok-key").InputValueAsync() : "");

@@ -45,7 +45,7 @@ public sealed class PublishedAppTests(PublishedAppFixture app)
         await page.GetByTestId("research-goal").FillAsync("Develop new methods for increasing the efficiency of solar panels");
         await page.GetByTestId("run-cycle").ClickAsync();
 
-        await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
         Assert.Equal(6, await page.GetByTestId("hypothesis-card").CountAsync()); // 3 (the production clamp) + 3 evolved
         Assert.Empty(errors);
     }

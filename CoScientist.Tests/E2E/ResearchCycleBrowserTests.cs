@@ -18,7 +18,7 @@ public sealed class ResearchCycleBrowserTests(AppFixture app)
 
         var status = page.GetByTestId("cycle-status");
         await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "running");
-        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 60_000 });
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
         var cards = page.GetByTestId("hypothesis-card");
         Assert.Equal(9, await cards.CountAsync()); // 6 generated + 3 evolved
         var elos = new List<double>();

@@ -32,7 +32,7 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
             Assert.Equal("running", await page.GetByTestId("cycle-status").GetAttributeAsync("data-state"));
             await Assertions.Expect(page.Locator("[data-testid=cycle-step][data-step-state=Running]")).ToHaveCountAsync(1);
             await Screenshots.TakeAsync(page, "running");
-            await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 90_000 });
+            await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
             await Screenshots.TakeAsync(page, "finished");
 
             await page.GetByRole(AriaRole.Tab, new() { Name = "Ranking" }).ClickAsync();
@@ -67,7 +67,7 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
         var (page, errors) = await OpenAsync();
         await page.GetByTestId("research-goal").FillAsync("Explain why some bacterial species develop antibiotic resistance faster than others");
         await page.GetByTestId("run-cycle").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
 
         var markdown = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-markdown").ClickAsync());
         var json = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-json").ClickAsync());
@@ -93,7 +93,7 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
             var (page, errors) = await OpenAsync();
             await page.GetByTestId("research-goal").FillAsync("A goal answered by a hostile model");
             await page.GetByTestId("run-cycle").ClickAsync();
-            await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 90_000 });
+            await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
             await Assertions.Expect(page.GetByTestId("hypothesis-title").First).ToContainTextAsync("<img src=x");
             foreach (var tab in new[] { "Tournament", "Meta-review", "Hypotheses" })
                 await page.GetByRole(AriaRole.Tab, new() { Name = tab }).ClickAsync();

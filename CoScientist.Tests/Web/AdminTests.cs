@@ -132,7 +132,7 @@ public sealed class AdminPageTests : MudTestContext
 
         cut.Find("[data-testid=kill-switch]").Click();
 
-        Assert.True(Services.GetRequiredService<SpendGuard>().Paused);
+        cut.WaitForAssertion(() => Assert.True(Services.GetRequiredService<SpendGuard>().Paused));
         cut.WaitForAssertion(() => Assert.Equal("true", cut.Find("[data-testid=kill-switch]").GetAttribute("data-paused")));
     }
 }
