@@ -40,7 +40,7 @@ public sealed class SpendCapTests : IAsyncLifetime
         var sessions = Enumerable.Range(0, count)
             .Select(_ => services.CreateAsyncScope().ServiceProvider.GetRequiredService<ResearchSession>()).ToList();
         await Task.WhenAll(sessions.Select(s => s.StartCycleAsync(Form(services, "Explain antibiotic resistance"))));
-        await WaitUntil(() => sessions.All(s => !s.IsRunning), TimeSpan.FromSeconds(120));
+        await Wait.UntilAsync(() => sessions.All(s => !s.IsRunning), TimeSpan.FromSeconds(120));
         return sessions;
     }
 
@@ -149,13 +149,4 @@ public sealed class SpendCapTests : IAsyncLifetime
         Assert.Contains(services.GetRequiredService<SpendLedger>().UsageByKeyKind(DateTimeOffset.UtcNow.AddDays(-1)), u => u.KeyKind == KeyKind.Visitor && u.Calls == 1);
     }
 
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met");
-            await Task.Delay(25);
-        }
-    }
 }

@@ -81,23 +81,15 @@ public sealed class AdminPageTests : MudTestContext
 
     private IRenderedComponent<AdminPage> RenderAdmin(string? token, bool production = true)
     {
-        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        AddAppServices(new Dictionary<string, string?>
         {
             ["openrouter_base_url"] = _server.BaseUrl,
             ["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey,
             ["DEPLOYMENT_ENV"] = production ? "production" : null,
             ["ADMIN_TOKEN"] = token,
-            ["DATA_DIR"] = CoreHarness.NewDataDir(),
             ["cost_control:allowed_models_production:0"] = "meta-llama/llama-3.1-8b-instruct",
             ["cost_control:allowed_models_production:1"] = "google/gemini-2.0-flash-001",
-        }).Build());
-        Services.AddLogging();
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddCoScientistCore();
-        Services.AddSingleton<MiniLmEmbeddingModel>(CoreHarness.SharedEmbeddings);
-        Services.AddSingleton<IEmbeddingModel>(CoreHarness.SharedEmbeddings);
-        Services.AddCoScientistSessions();
-        Render<MudPopoverProvider>();
+        });
         return Render<AdminPage>();
     }
 

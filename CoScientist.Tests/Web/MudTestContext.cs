@@ -1,5 +1,12 @@
 using Bunit;
+using CoScientist.Core;
+using CoScientist.Core.Embeddings;
+using CoScientist.Tests.Fakes;
+using CoScientist.Web.Extensions;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MudBlazor.Services;
 
 namespace CoScientist.Tests.Web;
@@ -22,6 +29,24 @@ public abstract class MudTestContext : IAsyncLifetime
     }
 
     protected BunitServiceProvider Services => Context.Services;
+
+    /// <summary>The app's own services (Core and the session services) over the given settings, as Program.cs composes them.</summary>
+    protected void AddAppServices(IDictionary<string, string?> settings, ILoggerProvider? logs = null)
+    {
+        settings.TryAdd("DATA_DIR", CoreHarness.NewDataDir());
+        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        Services.AddLogging(b =>
+        {
+            b.SetMinimumLevel(LogLevel.Trace);
+            if (logs is not null) b.AddProvider(logs);
+        });
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddCoScientistCore();
+        Services.AddSingleton<MiniLmEmbeddingModel>(CoreHarness.SharedEmbeddings);
+        Services.AddSingleton<IEmbeddingModel>(CoreHarness.SharedEmbeddings);
+        Services.AddCoScientistSessions();
+        Render<MudBlazor.MudPopoverProvider>();
+    }
 
     protected IRenderedComponent<T> Render<T>(Action<ComponentParameterCollectionBuilder<T>>? parameters = null) where T : IComponent =>
         Context.Render(parameters ?? (_ => { }));

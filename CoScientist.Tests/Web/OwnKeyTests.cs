@@ -48,14 +48,7 @@ public sealed class OwnKeyTests : MudTestContext
             ["cost_control:default_model"] = "google/gemini-2.0-flash-001",
         };
         foreach (var (k, v) in extra) values[k] = v;
-        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
-        Services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddCoScientistCore();
-        Services.AddSingleton<MiniLmEmbeddingModel>(CoreHarness.SharedEmbeddings);
-        Services.AddSingleton<IEmbeddingModel>(CoreHarness.SharedEmbeddings);
-        Services.AddCoScientistSessions();
-        Render<MudPopoverProvider>();
+        AddAppServices(values, _logs);
         var cut = Render<ResearchPage>();
         cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=run-cycle]").HasAttribute("disabled")));
         return cut;

@@ -54,7 +54,7 @@ public sealed class QuotaTests : IAsyncLifetime
     private async Task RunAsync(ResearchSession session, int hypotheses = 1)
     {
         Assert.Null(await session.StartCycleAsync(Form(hypotheses)));
-        await WaitUntil(() => !session.IsRunning);
+        await Wait.UntilAsync(() => !session.IsRunning);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class QuotaTests : IAsyncLifetime
         {
             await tab.StartCycleAsync(Form());
             tab.Cancel();
-            await WaitUntil(() => !tab.IsRunning);
+            await Wait.UntilAsync(() => !tab.IsRunning);
         }
         await tab.StartCycleAsync(Form());
 
@@ -130,7 +130,7 @@ public sealed class QuotaTests : IAsyncLifetime
         Assert.Equal(SessionStatus.Blocked, second.Status);
         Assert.Contains("maximum of 1 cycles at once", second.LimitMessage);
         first.Cancel();
-        await WaitUntil(() => !first.IsRunning);
+        await Wait.UntilAsync(() => !first.IsRunning);
         await RunAsync(second);
     }
 
@@ -175,13 +175,4 @@ public sealed class QuotaTests : IAsyncLifetime
         Assert.Empty(_server.Requests);
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met");
-            await Task.Delay(20);
-        }
-    }
 }

@@ -24,22 +24,13 @@ public sealed class ResearchPageTests : MudTestContext
 
     private IRenderedComponent<ResearchPage> RenderPage(string? key = FakeOpenRouterServer.ValidKey)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        AddAppServices(new Dictionary<string, string?>
         {
             ["openrouter_base_url"] = _server.BaseUrl,
             ["OPENROUTER_API_KEY"] = key,
             ["num_hypotheses"] = "3",
             ["example_goals:0"] = "Explain antibiotic resistance",
-            ["DATA_DIR"] = CoreHarness.NewDataDir(),
-        }).Build();
-        Services.AddSingleton<IConfiguration>(configuration);
-        Services.AddLogging();
-        Services.AddCoScientistCore();
-        Services.AddSingleton<MiniLmEmbeddingModel>(CoreHarness.SharedEmbeddings);
-        Services.AddSingleton<IEmbeddingModel>(CoreHarness.SharedEmbeddings);
-        Services.AddSingleton(TimeProvider.System);
-        CoScientist.Web.Extensions.WebExtensions.AddCoScientistSessions(Services);
-        Render<MudPopoverProvider>();
+        });
         return Render<ResearchPage>();
     }
 

@@ -42,7 +42,7 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         _server.Latency = TimeSpan.FromMilliseconds(200);
         var session = NewSession();
         await session.StartCycleAsync(Form("goal"));
-        await WaitUntil(() => _server.Requests.Count > 0);
+        await Wait.UntilAsync(() => _server.Requests.Count > 0);
 
         await session.DisposeAsync();
         var requestsAtClose = _server.Requests.Count;
@@ -59,7 +59,7 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         await using var second = NewSession();
 
         await first.StartCycleAsync(Form("goal one"));
-        await WaitUntil(() => first.Status == SessionStatus.Completed);
+        await Wait.UntilAsync(() => first.Status == SessionStatus.Completed);
 
         Assert.NotEqual(first.Id, second.Id);
         Assert.Null(second.State);
@@ -72,16 +72,16 @@ public sealed class ResearchSessionTests : IAsyncLifetime
     {
         await using var session = NewSession();
         await session.StartCycleAsync(Form("goal"));
-        await WaitUntil(() => session.Status == SessionStatus.Completed);
+        await Wait.UntilAsync(() => session.Status == SessionStatus.Completed);
         var first = session.State!;
 
         await session.StartCycleAsync(Form("goal"));
-        await WaitUntil(() => session.Status == SessionStatus.Completed && session.State!.Cycle == 2);
+        await Wait.UntilAsync(() => session.Status == SessionStatus.Completed && session.State!.Cycle == 2);
         Assert.Same(first, session.State);
 
         await session.StartCycleAsync(Form("a different goal"));
         Assert.NotSame(first, session.State);
-        await WaitUntil(() => session.Status == SessionStatus.Completed);
+        await Wait.UntilAsync(() => session.Status == SessionStatus.Completed);
     }
 
     [Theory]
@@ -103,13 +103,4 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         Assert.Empty(_server.Requests);
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in 30 s");
-            await Task.Delay(20);
-        }
-    }
 }
