@@ -31,10 +31,10 @@ public sealed class SessionQuota(DeploymentOptions deployment, CostControlOption
             return null;
         if (CyclesUsed >= MaxCycles)
             return new LimitBlock(LimitKind.SessionCycles,
-                $"This session has used {CyclesUsed}/{MaxCycles} cycles on the shared key.", null, OwnKeyHelps: true);
+                $"This session has used {CyclesUsed}/{MaxCycles} cycles on the shared key. The count starts again in a new session (reload the page), within your hourly limit.", null, OwnKeyHelps: true);
         if (RequestsUsed >= MaxRequests)
             return new LimitBlock(LimitKind.SessionRequests,
-                $"This session has made {RequestsUsed}/{MaxRequests} requests on the shared key.", null, OwnKeyHelps: true);
+                $"This session has made {RequestsUsed}/{MaxRequests} requests on the shared key. The count starts again in a new session (reload the page), within your hourly limit.", null, OwnKeyHelps: true);
         return null;
     }
 

@@ -112,6 +112,21 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
     }
 
     [Fact]
+    public async Task AGoalLongerThanTheLimit_IsRefusedByTheServerEvenWhenTheBrowserIsTamperedWith()
+    {
+        var (page, errors) = await OpenAsync();
+        var before = app.OpenRouter.Requests.Count;
+
+        await page.GetByTestId("research-goal").EvaluateAsync("e => e.removeAttribute('maxlength')");
+        await page.GetByTestId("research-goal").FillAsync(new string('x', 3000));
+        await page.GetByTestId("run-cycle").ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("form-error")).ToContainTextAsync("3,000 characters; the limit is 2,000");
+        Assert.Equal(before, app.OpenRouter.Requests.Count);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task OnAPhone_TheWorkspaceIsASingleColumn()
     {
         var (page, errors) = await OpenAsync(width: 390);
