@@ -16,9 +16,9 @@ public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelP
     {
         var context = request.Context;
         var model = await policy.ResolveAsync(request.Model, context.KeyKind, cancellationToken);
-        var worst = model is null ? 0m : WorstCase(model.Info, request);
-        if (model is null && context.KeyKind == KeyKind.Operator)
-            throw new LlmException(LlmErrorKind.ModelNotAllowed, $"The model {request.Model} is not available on the shared key.");
+        if (model is null || model.Id != request.Model)
+            throw new LlmException(LlmErrorKind.ModelNotAllowed, $"The model {request.Model} is not available{(context.KeyKind == KeyKind.Operator ? " on the shared key" : "")}.");
+        var worst = WorstCase(model.Info, request);
 
         var reservation = await guard.ReserveAsync(new CallReservation(clock.GetUtcNow(), context.SessionId, context.ClientHash, request.Model,
             request.Step?.ToString(), context.KeyKind, worst), cancellationToken);
@@ -26,19 +26,18 @@ public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelP
         try
         {
             var response = await inner.CompleteAsync(request with { Context = context with { Usage = capture } }, cancellationToken);
-            guard.Settle(reservation, response.Usage, error: null);
+            guard.Settle(reservation, response.Usage, error: null, keepReservation: !response.Usage.CostReported);
             return response;
-        }
-        catch (OperationCanceledException) when (capture.Last is null)
-        {
-            // Cancelled mid-call: the provider may have generated (and billed) tokens we never saw,
-            // so the call stays counted at its worst case rather than risk undercounting.
-            guard.Settle(reservation, capture.Last, "Cancelled", keepReservation: true);
-            throw;
         }
         catch (Exception ex)
         {
-            guard.Settle(reservation, capture.Last, ex is LlmException llm ? llm.Kind.ToString() : ex.GetType().Name);
+            // OpenRouter bills nothing for a request it refused with an HTTP error. A call that broke or was
+            // cancelled mid-answer may have been billed for tokens we never saw: without a reported cost it
+            // stays counted at its worst case rather than risk undercounting.
+            var refusedOutright = ex is LlmException { StatusCode: not null };
+            var costKnown = capture.Last is { CostReported: true };
+            guard.Settle(reservation, capture.Last, ex is LlmException llm ? llm.Kind.ToString() : ex is OperationCanceledException ? "Cancelled" : ex.GetType().Name,
+                keepReservation: !refusedOutright && !costKnown);
             throw;
         }
     }
@@ -47,7 +46,8 @@ public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelP
     {
         var promptTokens = TokenEstimate.PromptUpperBound(request.SystemPrompt, request.UserPrompt);
         return promptTokens * (model.WorstPromptPrice ?? model.PromptPrice ?? 0m)
-               + request.MaxOutputTokens * (model.WorstCompletionPrice ?? model.CompletionPrice ?? 0m);
+               + request.MaxOutputTokens * (model.WorstCompletionPrice ?? model.CompletionPrice ?? 0m)
+               + (model.RequestPrice ?? 0m);
     }
 
     /// <summary>Passes usage on and remembers the last one, so a failed call's cost is still settled.</summary>

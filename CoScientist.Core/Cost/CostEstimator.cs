@@ -51,9 +51,10 @@ public static class CostEstimator
         foreach (var call in calls.Where(c => c.Count > 0))
         {
             var output = Math.Min(call.TypicalOutputTokens, settings.MaxOutputTokens);
-            expected += call.Count * (TokenEstimate.Typical(call.PromptChars) * promptPrice + output * completionPrice);
+            var fee = model.RequestPrice ?? 0;
+            expected += call.Count * (TokenEstimate.Typical(call.PromptChars) * promptPrice + output * completionPrice + fee);
             worst += call.Count * (TokenEstimate.PromptUpperBound(new string('x', call.PromptChars)) * worstPrompt
-                                   + settings.MaxOutputTokens * worstCompletion);
+                                   + settings.MaxOutputTokens * worstCompletion + fee);
         }
         return new CycleEstimate(calls.Sum(c => c.Count), expected, worst);
     }

@@ -38,12 +38,17 @@ public sealed class SpendGuard
         _clock = clock;
         _logger = logger;
         lock (_gate) Reload(_clock.GetUtcNow());
+        Paused = _ledger.Setting(PausedKey) == "true";
     }
 
+    private const string PausedKey = "kill_switch";
+
+    /// <summary>The kill switch; kept in the ledger, so a restart does not quietly switch it off.</summary>
     public bool Paused { get; private set; }
 
     public void SetPaused(bool paused)
     {
+        _ledger.SetSetting(PausedKey, paused ? "true" : "false");
         Paused = paused;
         _logger.LogWarning("Kill switch {State}: operator-key LLM calls are {Effect}", paused ? "on" : "off", paused ? "paused" : "allowed again");
     }

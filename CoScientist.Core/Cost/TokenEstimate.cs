@@ -8,11 +8,11 @@ public static class TokenEstimate
     private const int PerMessageOverhead = 8;
 
     /// <summary>
-    /// At most one token per two UTF-8 bytes, plus message framing: tokenizers average about four bytes
-    /// per English token and about one token per CJK character (three bytes), so this bounds both.
+    /// At most one token per UTF-8 byte, plus message framing: byte-level tokenizers never produce more
+    /// (rare characters fall back to single bytes), and the goal in every prompt is visitor-controlled text.
     /// </summary>
     public static long PromptUpperBound(params string[] messages) =>
-        messages.Sum(m => (long)Math.Ceiling(Encoding.UTF8.GetByteCount(m) / 2.0) + PerMessageOverhead);
+        messages.Sum(m => Encoding.UTF8.GetByteCount(m) + PerMessageOverhead);
 
     /// <summary>The usual four characters per token of English prose.</summary>
     public static long Typical(int characters) => (long)Math.Ceiling(characters / 4.0);

@@ -38,15 +38,16 @@ public static partial class JsonRecovery
         else if (text.StartsWith("```", StringComparison.Ordinal))
             text = OpeningFence().Replace(text, "", 1).Trim(); // an opened fence that never closed: truncated
 
-        var start = text.IndexOfAny(['{', '[']);
-        if (start < 0)
+        var first = text.IndexOfAny(['{', '[']);
+        if (first < 0)
             return text;
-        text = text[start..];
+        // Prose before the JSON may itself hold brackets ("as in [1]: {...}"): the first opening bracket
+        // from which a whole value parses wins; failing that, the text from the first one, maybe truncated.
         var end = Math.Max(text.LastIndexOf('}'), text.LastIndexOf(']'));
-        // Keep a possibly truncated tail: only trim trailing prose when the JSON is balanced up to it.
-        if (end > 0 && TryParseExact(text[..(end + 1)]) is not null)
-            return text[..(end + 1)];
-        return text;
+        for (var start = first; start >= 0 && start < end; start = text.IndexOfAny(['{', '['], start + 1))
+            if (TryParseExact(text[start..(end + 1)]) is not null)
+                return text[start..(end + 1)];
+        return text[first..];
     }
 
     private static JsonNode? TryParseExact(string text)

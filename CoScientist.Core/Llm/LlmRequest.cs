@@ -42,8 +42,12 @@ public sealed record LlmRequest
     public LlmCallContext Context { get; init; } = new();
 }
 
-/// <summary>Tokens and USD of one HTTP call, as OpenRouter reported them.</summary>
-public sealed record LlmUsage(string Model, CycleStep? Step, long InputTokens, long OutputTokens, decimal CostUsd, string? GenerationId, bool Succeeded);
+/// <summary>
+/// Tokens and USD of one HTTP call, as OpenRouter reported them. <see cref="CostReported"/> is false when
+/// the final usage chunk never arrived (a cancelled or broken stream): the real cost is then unknown.
+/// </summary>
+public sealed record LlmUsage(string Model, CycleStep? Step, long InputTokens, long OutputTokens, decimal CostUsd, string? GenerationId,
+    bool Succeeded, bool CostReported = true);
 
 public sealed record LlmResponse(string Text, LlmUsage Usage, string? FinishReason);
 

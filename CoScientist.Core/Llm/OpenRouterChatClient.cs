@@ -33,9 +33,14 @@ public sealed class OpenRouterChatClient : ILlmClient
 
     public async Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
     {
-        var client = request.Context.VisitorApiKey is { Length: > 0 } visitorKey
-            ? CreateClient(visitorKey)
-            : _operatorClient ?? throw new LlmException(LlmErrorKind.NotConfigured,
+        OpenAIClient client;
+        if (request.Context.KeyKind == KeyKind.Visitor)
+            // A visitor's call must never fall back to the operator's key: it would run uncapped.
+            client = request.Context.VisitorApiKey is { Length: > 0 } visitorKey
+                ? CreateClient(visitorKey)
+                : throw new LlmException(LlmErrorKind.NotConfigured, "Your own OpenRouter key is no longer set; enter it again or use the shared key.");
+        else
+            client = _operatorClient ?? throw new LlmException(LlmErrorKind.NotConfigured,
                 "No OpenRouter API key is configured: set the OPENROUTER_API_KEY environment variable (or enter your own key).");
 
         var chat = client.GetChatClient(request.Model);
@@ -69,7 +74,7 @@ public sealed class OpenRouterChatClient : ILlmClient
         }
         catch (ClientResultException ex)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             var status = ex.Status;
             var attempts = OpenRouterRetryPolicy.IsRetryableStatus(status) ? _options.MaxRetries + 1 : 1;
             _logger.LogWarning("OpenRouter answered HTTP {Status} for model {Model} ({Context})", status, request.Model, request.Context);
@@ -77,40 +82,40 @@ public sealed class OpenRouterChatClient : ILlmClient
         }
         catch (LlmException)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw;
         }
         catch (OperationCanceledException ex)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw new LlmException(LlmErrorKind.Timeout, $"The model did not answer within {_options.TimeoutSeconds} s.", inner: ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw new LlmException(LlmErrorKind.Network, "Could not reach OpenRouter: " + ex.Message, inner: ex);
         }
         catch (Exception ex) when (ex is JsonException or ArgumentOutOfRangeException or FormatException or KeyNotFoundException)
         {
             // The SDK could not read a chunk: OpenRouter's mid-stream errors carry finish_reason "error".
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false);
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw new LlmException(LlmErrorKind.StreamFailed, "The model provider failed mid-answer (the stream ended with an error).", inner: ex);
         }
 
         if (!sawUsage)
             _logger.LogWarning("OpenRouter sent no usage for model {Model}; the call is counted at zero tokens", request.Model);
-        var recorded = Record(request, inputTokens, outputTokens, cost, generationId, succeeded: true);
+        var recorded = Record(request, inputTokens, outputTokens, cost, generationId, succeeded: true, sawUsage);
         return new LlmResponse(text.ToString(), recorded, finishReason);
     }
 
-    private static LlmUsage Record(LlmRequest request, long input, long output, decimal cost, string? id, bool succeeded)
+    private static LlmUsage Record(LlmRequest request, long input, long output, decimal cost, string? id, bool succeeded, bool costReported)
     {
-        var usage = new LlmUsage(request.Model, request.Step, input, output, cost, id, succeeded);
+        var usage = new LlmUsage(request.Model, request.Step, input, output, cost, id, succeeded, costReported);
         request.Context.Usage?.Record(usage);
         return usage;
     }

@@ -47,6 +47,7 @@ public static class ModelCatalogParser
             {
                 WorstPromptPrice = worstPrompt,
                 WorstCompletionPrice = worstCompletion,
+                RequestPrice = Price(pricing, "request") is > 0 and var fee ? fee : null,
             });
         }
         return models;

@@ -13,6 +13,8 @@ public sealed record ModelInfo(
     /// <summary>The dearest price any of the model's conditional overrides can reach; what a budget must assume.</summary>
     public decimal? WorstPromptPrice { get; init; }
     public decimal? WorstCompletionPrice { get; init; }
+    /// <summary>A flat fee per request, where the model has one (OpenRouter's "request" price).</summary>
+    public decimal? RequestPrice { get; init; }
 
     public bool IsFreeVariant => Id.EndsWith(":free", StringComparison.Ordinal);
     public bool IsPriceKnown => PromptPrice is >= 0 && CompletionPrice is >= 0;

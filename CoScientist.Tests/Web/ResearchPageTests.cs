@@ -39,6 +39,7 @@ public sealed class ResearchPageTests : MudTestContext
     {
         var cut = RenderPage();
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=example-goals] .mud-chip")));
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=run-cycle]").HasAttribute("disabled")));
 
         cut.Find("[data-testid=example-goals] .mud-chip").Click();
         cut.Find("[data-testid=run-cycle]").Click();

@@ -29,18 +29,20 @@ public sealed class AdminAuthenticator(IConfiguration configuration, DeploymentE
         if (!RequiresToken)
             return (true, "No ADMIN_TOKEN is set (development): admin is open.");
         var key = client.IpHash;
+        var now = clock.GetUtcNow();
         lock (_gate)
         {
             if (Recent(key) is { Count: >= MaxFailures } recent)
-                return (false, $"Too many failed attempts. Try again at {LimitBlock.Until(recent.Min() + Window, clock.GetUtcNow())}.");
-        }
-        if (Matches(attempt ?? "", Token!))
-            return (true, "Signed in.");
-        lock (_gate)
-        {
+                return (false, $"Too many failed attempts. Try again at {LimitBlock.Until(recent.Min() + Window, now)}.");
+            // Counted as a failure before the comparison, so parallel attempts cannot all slip past the limit.
             if (!_failures.TryGetValue(key, out var list))
                 _failures[key] = list = [];
-            list.Add(clock.GetUtcNow());
+            list.Add(now);
+        }
+        if (Matches(attempt ?? "", Token!))
+        {
+            lock (_gate) _failures[key].Remove(now);
+            return (true, "Signed in.");
         }
         logger.LogWarning("A failed admin sign-in from client {Client}", key);
         await Task.Delay(TimeSpan.FromSeconds(1), clock);

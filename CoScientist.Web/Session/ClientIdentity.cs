@@ -20,7 +20,7 @@ public sealed class ClientIdentityMiddleware(RequestDelegate next, ClientHasher 
             browserId = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
             http.Response.Cookies.Append(CookieName, browserId, CookieFor(http));
         }
-        http.Items[ItemKey] = hasher.For(http.Connection.RemoteIpAddress?.ToString(), browserId);
+        http.Items[ItemKey] = hasher.For(NetworkOf(http.Connection.RemoteIpAddress), browserId);
         return next(http);
     }
 
@@ -49,6 +49,20 @@ public sealed class ClientIdentityMiddleware(RequestDelegate next, ClientHasher 
             options.SameSite = SameSiteMode.Lax;
         }
         return options;
+    }
+
+    /// <summary>
+    /// The address that identifies a visitor: an IPv4 address as it is, an IPv6 address by its /64
+    /// network, since one visitor typically holds a whole /64 and could otherwise rotate through it.
+    /// </summary>
+    internal static string? NetworkOf(System.Net.IPAddress? address)
+    {
+        if (address is null) return null;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
     }
 
     public static ClientKey? From(HttpContext? http) => http?.Items[ItemKey] as ClientKey;

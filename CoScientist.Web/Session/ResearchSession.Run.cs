@@ -19,10 +19,28 @@ public sealed partial class ResearchSession
             return "Enter a research goal first.";
         if (goal.Length > MaxGoalLength)
             return $"The research goal is {goal.Length:N0} characters; the limit is {MaxGoalLength:N0}. Shorten it and try again.";
-        if (IsRunning)
-            return "A cycle is already running; wait for it or cancel it.";
+        lock (_gate)
+        {
+            if (IsRunning || _starting)
+                return "A cycle is already running; wait for it or cancel it.";
+            _starting = true;
+        }
+        try
+        {
+            return await StartCheckedAsync(goal, form, cancellationToken);
+        }
+        finally
+        {
+            lock (_gate) _starting = false;
+        }
+    }
 
-        var keyKind = KeyKind;
+    private async Task<string?> StartCheckedAsync(string goal, ResearchForm form, CancellationToken cancellationToken)
+    {
+        // The key is read once: forgetting it while this method awaits must not turn a visitor's run
+        // into an operator-key run that believes it is the visitor's (uncapped).
+        var visitorKey = _visitorKey;
+        var keyKind = visitorKey is null ? KeyKind.Operator : KeyKind.Visitor;
         var model = await _policy.ResolveAsync(form.Model, keyKind, cancellationToken);
         if (model is null)
             return $"The model {form.Model} is not available{(keyKind == KeyKind.Operator ? " on the shared key; choose one from the list or use your own key" : "")}.";
@@ -45,12 +63,25 @@ public sealed partial class ResearchSession
             return null;
         }
 
-        var call = new LlmCallContext { SessionId = Id, ClientHash = _client.Client.LedgerHash, KeyKind = keyKind, VisitorApiKey = _visitorKey };
+        var call = new LlmCallContext { SessionId = Id, ClientHash = _client.Client.LedgerHash, KeyKind = keyKind, VisitorApiKey = visitorKey };
+        long ledgerId;
+        try
+        {
+            ledgerId = _ledger.StartCycle(new CycleRecord(_clock.GetUtcNow(), Id, call.ClientHash, goal, model.Id, keyKind,
+                estimate?.ExpectedUsd ?? 0, estimate?.WorstUsd ?? 0));
+        }
+        catch (Exception ex)
+        {
+            lease.Dispose();
+            _logger.LogError(ex, "Session {Session}: the spend ledger could not record a new cycle", Id);
+            return "The server could not record the cycle in its spend ledger, so it did not start. Try again in a moment.";
+        }
         lock (_gate)
         {
             if (State is null || !string.Equals(State.Goal, goal, StringComparison.Ordinal))
                 State = new ResearchState(goal);
             Quota.RecordRequest(keyKind);
+            _runCts?.Dispose();
             _runCts = new CancellationTokenSource();
             _failures.Clear();
             _steps = StepView.Initial();
@@ -63,8 +94,6 @@ public sealed partial class ResearchSession
             StatusMessage = $"Cycle {RunningCycle} is running.";
             var state = State;
             var token = _runCts.Token;
-            var ledgerId = _ledger.StartCycle(new CycleRecord(_clock.GetUtcNow(), Id, call.ClientHash, goal, model.Id, keyKind,
-                estimate?.ExpectedUsd ?? 0, estimate?.WorstUsd ?? 0));
             _run = Task.Run(() => RunAsync(state, settings, call, lease, ledgerId, token), CancellationToken.None);
             // The embedding model is first needed in the Proximity step; load it while Generation and Reflection run.
             _ = Task.Run(_embeddings.Warm, CancellationToken.None);

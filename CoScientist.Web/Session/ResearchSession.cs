@@ -37,6 +37,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
     private Task _run = Task.CompletedTask;
     private IReadOnlyList<StepView> _steps = StepView.Initial();
     private string? _visitorKey;
+    private bool _starting;
 
     public ResearchSession(CycleSupervisor supervisor, ModelPolicy policy, ClientQuotas clientQuotas, SpendGuard spendGuard,
         SpendLedger ledger, OpenRouterKeyClient keyClient, CoScientist.Core.Embeddings.MiniLmEmbeddingModel embeddings, IOptions<ResearchOptions> research, IOptions<DeploymentOptions> deployment,

@@ -37,18 +37,21 @@ public sealed class ProximityAgent(IEmbeddingModel model)
             state.Update(h.Id, x => x with { Embedding = vector });
         }
 
-        var flagged = 0;
         var all = state.Snapshot().Hypotheses.Where(h => h.Embedding is not null).OrderBy(h => h.Id, StringComparer.Ordinal).ToList();
+        // Duplicates point at an original, never at another duplicate (flags set in this pass included).
+        var duplicates = all.Where(h => h.IsNearDuplicate).Select(h => h.Id).ToHashSet();
+        var flagged = 0;
         for (var i = 0; i < all.Count; i++)
         {
-            if (all[i].IsNearDuplicate) continue;
+            if (duplicates.Contains(all[i].Id)) continue;
             for (var j = 0; j < i; j++)
             {
-                if (all[j].IsNearDuplicate) continue;
+                if (duplicates.Contains(all[j].Id)) continue;
                 if (Similarity.Cosine(all[i].Embedding, all[j].Embedding) >= threshold)
                 {
                     var original = all[j].Id;
                     state.Update(all[i].Id, x => x with { DuplicateOfId = original });
+                    duplicates.Add(all[i].Id);
                     flagged++;
                     break;
                 }

@@ -102,14 +102,25 @@ public sealed class CycleSupervisor(
                 message = "The cycle failed unexpectedly: " + ex.Message;
             }
 
+            try
+            {
+                Finish(cycle, started, outcome, message);
+            }
+            finally
+            {
+                events.TryComplete();
+                _cts.Dispose();
+            }
+        }
+
+        private void Finish(int cycle, DateTimeOffset started, CycleOutcome outcome, string? message)
+        {
             var report = new CycleReport(cycle, started, DateTimeOffset.UtcNow, outcome, _steps.ToList(), _failures.ToList(), message);
             state.FinishCycle(report);
             Telemetry.CoScientistMetrics.Cycles.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
             s.Logger.LogInformation("Cycle {Cycle} {Outcome}: {Calls} LLM calls, ${Cost}, {Failures} failures, {Seconds:F1} s",
                 cycle, outcome, report.LlmCalls, report.CostUsd, report.Failures.Count, report.Duration.TotalSeconds);
             Emit(new CycleCompleted(report));
-            events.TryComplete();
-            _cts.Dispose();
         }
 
         private int MatchBudget() =>
