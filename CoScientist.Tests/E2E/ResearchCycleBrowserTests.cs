@@ -26,11 +26,11 @@ public sealed class ResearchCycleBrowserTests(AppFixture app)
             elos.Add(double.Parse(elo));
         Assert.Equal(elos.OrderByDescending(e => e), elos);
         Assert.NotEqual(1200, elos[0]);
+        await Screenshots.TakeAsync(page, "finished");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Meta-review" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("meta-review")).ToBeVisibleAsync();
         Assert.Equal(6, await page.Locator("[data-testid=cycle-step][data-step-state=Done]").CountAsync());
         Assert.Empty(errors);
 
-        await Screenshots.TakeAsync(page, "finished");
     }
 }

@@ -27,7 +27,7 @@ public sealed class MetaReviewAgent(StructuredLlm llm)
             cycle,
             JsonRead.TextList(node, "recurring_critique", "critique_patterns", "recurring_critiques"),
             overview,
-            JsonRead.TextList(node, "top_hypotheses", "top_hypothesis_ids").Where(knownIds.Contains).ToList(),
+            JsonRead.TextList(node, "top_hypotheses", "top_hypothesis_ids").Where(knownIds.Contains).Distinct().ToList(),
             JsonRead.TextList(node, "next_steps", "suggested_next_steps"),
             JsonRead.TextList(node, "suggested_experiments", "experiments"));
     }
