@@ -62,6 +62,42 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
     }
 
     [Fact]
+    public async Task AfterTheConnectionDrops_TheSameSessionAndItsRunningCycleAreBack()
+    {
+        app.OpenRouter.Latency = TimeSpan.FromMilliseconds(150);
+        try
+        {
+            var (page, _) = await app.NewPageAsync();
+            IWebSocketRoute? socket = null;
+            await page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("_blazor"), ws =>
+            {
+                socket = ws;
+                ws.ConnectToServer();
+            });
+            await page.GotoAsync(app.BaseUrl);
+            await Assertions.Expect(page.GetByTestId("run-cycle")).ToBeEnabledAsync(new() { Timeout = 20_000 });
+            await page.GetByTestId("research-goal").FillAsync("Explain why some bacterial species develop antibiotic resistance faster than others");
+            await page.GetByTestId("run-cycle").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("hypothesis-card").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            static string WithoutRank(string? title) => title![(title!.IndexOf(' ') + 1)..]; // "#2 Title" -> "Title"
+            var first = WithoutRank(await page.GetByTestId("hypothesis-title").First.TextContentAsync());
+            var dropped = socket!;
+
+            await dropped.CloseAsync(); // the network drops mid-cycle
+
+            await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToHaveClassAsync(
+                new System.Text.RegularExpressions.Regex("components-reconnect-show"), new() { Timeout = 10_000 });
+            await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
+            Assert.NotSame(dropped, socket); // it reconnected on a new socket...
+            Assert.Contains(first, (await page.GetByTestId("hypothesis-title").AllTextContentsAsync()).Select(WithoutRank)); // ...to the same session
+        }
+        finally
+        {
+            app.OpenRouter.Latency = TimeSpan.FromMilliseconds(20);
+        }
+    }
+
+    [Fact]
     public async Task BothExports_DownloadAndParse()
     {
         var (page, errors) = await OpenAsync();
