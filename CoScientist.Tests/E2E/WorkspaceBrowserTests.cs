@@ -98,6 +98,26 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
     }
 
     [Fact]
+    public async Task TwoCyclesBuildOnEachOther_AndALineageParentOpensWithItsMatches()
+    {
+        var (page, errors) = await OpenAsync();
+        await page.GetByTestId("research-goal").FillAsync("Identify drug repurposing candidates for acute myeloid leukemia");
+        for (var cycle = 1; cycle <= 2; cycle++)
+        {
+            await page.GetByTestId("run-cycle").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("cycle-status")).ToContainTextAsync($"Cycle {cycle} completed", new() { Timeout = 120_000 });
+        }
+
+        Assert.Equal(18, await page.GetByTestId("hypothesis-card").CountAsync()); // 2 × (6 generated + 3 evolved)
+        await page.GetByTestId("hypothesis-lineage").First.Locator("a, .mud-link").First.ClickAsync();
+        var dialog = page.GetByTestId("hypothesis-dialog");
+        await Assertions.Expect(dialog.GetByTestId("hypothesis-card")).ToBeVisibleAsync();
+        await Assertions.Expect(dialog).ToContainTextAsync("Matches");
+        await Assertions.Expect(dialog).ToContainTextAsync("cycle");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task BothExports_DownloadAndParse()
     {
         var (page, errors) = await OpenAsync();
