@@ -26,6 +26,7 @@ public sealed class SpendAccountingEdgeTests : IAsyncLifetime
     {
         _server.Latency = TimeSpan.FromMilliseconds(400);
         await using var services = Services();
+        await services.GetRequiredService<CoScientist.Core.Models.IModelCatalog>().GetAsync(); // so the cancellation lands mid-call
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => services.GetRequiredService<ILlmClient>().CompleteAsync(Request(), cts.Token));
