@@ -60,6 +60,13 @@ public sealed partial class PublishedAppFixture : IAsyncLifetime
         start.Environment["cost_control__default_model"] = "google/gemini-2.5-flash";
         start.Environment.Remove("ASPNETCORE_URLS");
 
+        // The Dockerfile's port: refuse to test whatever else might already be answering there.
+        using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) })
+        {
+            var taken = false;
+            try { await probe.GetAsync(BaseUrl + "/healthz"); taken = true; } catch (HttpRequestException) { } catch (TaskCanceledException) { taken = true; }
+            if (taken) throw new InvalidOperationException($"Port {Dockerfile.Port} is already in use; stop what runs there (a `dotnet run` of the app?) and run the tests again.");
+        }
         _app = Process.Start(start)!;
         _app.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (Output) Output.Add(e.Data); };
         _app.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Output) Output.Add(e.Data); };

@@ -69,8 +69,14 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
         {
             var (page, _) = await app.NewPageAsync();
             IWebSocketRoute? socket = null;
+            var offline = false;
             await page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("_blazor"), ws =>
             {
+                if (Volatile.Read(ref offline))
+                {
+                    _ = ws.CloseAsync(); // still "offline": the reconnect attempt fails, so the notice stays up
+                    return;
+                }
                 socket = ws;
                 ws.ConnectToServer();
             });
@@ -83,10 +89,14 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
             var first = WithoutRank(await page.GetByTestId("hypothesis-title").First.TextContentAsync());
             var dropped = socket!;
 
+            Volatile.Write(ref offline, true);
             await dropped.CloseAsync(); // the network drops mid-cycle
 
             await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToHaveClassAsync(
-                new System.Text.RegularExpressions.Regex("components-reconnect-show"), new() { Timeout = 10_000 });
+                new System.Text.RegularExpressions.Regex("components-reconnect-(show|failed)"), new() { Timeout = 10_000 });
+            Volatile.Write(ref offline, false);
+            if (await page.Locator("#components-reconnect-modal.components-reconnect-failed").CountAsync() > 0)
+                await page.Locator("#reconnect-retry").ClickAsync();
             await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
             Assert.NotSame(dropped, socket); // it reconnected on a new socket...
             Assert.Contains(first, (await page.GetByTestId("hypothesis-title").AllTextContentsAsync()).Select(WithoutRank)); // ...to the same session
@@ -109,11 +119,13 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
         }
 
         Assert.Equal(18, await page.GetByTestId("hypothesis-card").CountAsync()); // 2 × (6 generated + 3 evolved)
-        await page.GetByTestId("hypothesis-lineage").First.Locator("a, .mud-link").First.ClickAsync();
+        var parentButton = page.GetByTestId("hypothesis-lineage").First.Locator(".lineage-parent").First;
+        var parentId = (await parentButton.TextContentAsync())!.Trim();
+        await parentButton.FocusAsync();
+        await page.Keyboard.PressAsync("Enter"); // reachable from the keyboard
         var dialog = page.GetByTestId("hypothesis-dialog");
-        await Assertions.Expect(dialog.GetByTestId("hypothesis-card")).ToBeVisibleAsync();
-        await Assertions.Expect(dialog).ToContainTextAsync("Matches");
-        await Assertions.Expect(dialog).ToContainTextAsync("cycle");
+        await Assertions.Expect(dialog.GetByTestId("hypothesis-card")).ToHaveAttributeAsync("data-hypothesis-id", parentId);
+        await Assertions.Expect(dialog.GetByTestId("dialog-matches")).ToContainTextAsync("cycle 1");
         Assert.Empty(errors);
     }
 

@@ -54,7 +54,9 @@ public sealed class QuotaTests : IAsyncLifetime
     private async Task RunAsync(ResearchSession session, int hypotheses = 1)
     {
         Assert.Null(await session.StartCycleAsync(Form(hypotheses)));
+        Assert.True(session.IsRunning, $"the cycle was refused: {session.LimitMessage}");
         await Wait.UntilAsync(() => !session.IsRunning);
+        Assert.Equal(SessionStatus.Completed, session.Status);
     }
 
     [Fact]

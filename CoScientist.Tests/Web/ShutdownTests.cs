@@ -32,7 +32,7 @@ public sealed class ShutdownTests : IAsyncLifetime
             form.Goal = "goal";
             await session.StartCycleAsync(form);
         }
-        while (_server.Requests.Count < 3) await Task.Delay(20);
+        await Wait.UntilAsync(() => _server.Requests.Count >= 3);
 
         await new ShutdownService(services.GetRequiredService<SessionRegistry>(), NullLogger<ShutdownService>.Instance).StopAsync(CancellationToken.None);
 

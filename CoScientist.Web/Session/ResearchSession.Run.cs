@@ -111,14 +111,30 @@ public sealed partial class ResearchSession
 
     private async Task RunAsync(ResearchState state, ResearchSettings settings, LlmCallContext call, CycleLease lease, long ledgerId, CancellationToken token)
     {
-        using var _ = lease;
-        CycleReport? report = null;
+        var closed = false;
+        // The server-wide slot and the ledger row are released before the session reports "not running",
+        // so a new cycle started at once is not refused for a slot this one still held.
+        void Close(CycleReport? report)
+        {
+            if (closed) return;
+            closed = true;
+            lease.Dispose();
+            try
+            {
+                _ledger.FinishCycle(ledgerId, _clock.GetUtcNow(), report?.Outcome.ToString() ?? "Failed", report?.CostUsd ?? RunningCost, report?.LlmCalls ?? 0);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Session {Session}: the ledger could not record the end of a cycle", Id);
+            }
+        }
+
         try
         {
             LastSettings = settings;
             await foreach (var e in _supervisor.RunCycleAsync(state, settings, call, token))
             {
-                if (e is CycleCompleted done) report = done.Report;
+                if (e is CycleCompleted done) Close(done.Report);
                 Apply(e, call.KeyKind);
                 await NotifyAsync();
             }
@@ -126,13 +142,19 @@ public sealed partial class ResearchSession
         catch (Exception ex)
         {
             _logger.LogError(ex, "Session {Session}: the cycle ended with an error", Id);
-            Status = SessionStatus.Failed;
-            StatusMessage = "The cycle failed unexpectedly. Everything produced before the failure is kept.";
+            Close(null);
+            lock (_gate)
+            {
+                Status = SessionStatus.Failed;
+                StatusMessage = "The cycle failed unexpectedly. Everything produced before the failure is kept.";
+                RunningCycle = null;
+                LastActualCost = RunningCost;
+            }
             await NotifyAsync();
         }
         finally
         {
-            _ledger.FinishCycle(ledgerId, _clock.GetUtcNow(), report?.Outcome.ToString() ?? "Failed", report?.CostUsd ?? RunningCost, report?.LlmCalls ?? 0);
+            Close(null);
         }
     }
 

@@ -15,3 +15,8 @@ window.coscientist = {
 document.addEventListener("click", e => {
     if (e.target && e.target.id === "reconnect-retry" && window.Blazor) window.Blazor.reconnect();
 });
+
+// Space on a focused map node opens it (handled by Blazor) and must not scroll the page as well.
+document.addEventListener("keydown", e => {
+    if (e.key === " " && e.target && e.target.closest && e.target.closest(".proximity-node")) e.preventDefault();
+});
