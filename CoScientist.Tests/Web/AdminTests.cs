@@ -51,6 +51,17 @@ public class AdminAuthenticatorTests
     }
 
     [Fact]
+    public async Task FailedMetricsScrapes_DoNotLockTheAdminOut()
+    {
+        var auth = Auth("s3cret", production: true, new ManualClock(DateTimeOffset.UtcNow));
+        for (var i = 0; i < AdminAuthenticator.MaxFailures; i++)
+            await auth.TryLoginAsync("wrong", Client, scope: "metrics");
+
+        Assert.True((await auth.TryLoginAsync("s3cret", Client)).Ok);
+        Assert.False((await auth.TryLoginAsync("s3cret", Client, scope: "metrics")).Ok);
+    }
+
+    [Fact]
     public void WithoutAToken_AdminIsDisabledInProductionAndOpenInDevelopment()
     {
         Assert.False(Auth(null, production: true).IsEnabled);

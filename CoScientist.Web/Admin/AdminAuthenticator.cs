@@ -22,13 +22,14 @@ public sealed class AdminAuthenticator(IConfiguration configuration, DeploymentE
     public bool RequiresToken => Token is not null;
     public bool IsEnabled => Token is not null || !environment.IsProduction;
 
-    public async Task<(bool Ok, string Message)> TryLoginAsync(string? attempt, ClientKey client)
+    /// <param name="scope">Failures are counted per scope, so a misconfigured metrics scraper cannot lock the admin out.</param>
+    public async Task<(bool Ok, string Message)> TryLoginAsync(string? attempt, ClientKey client, string scope = "admin")
     {
         if (!IsEnabled)
             return (false, "Admin is disabled: set ADMIN_TOKEN to enable it.");
         if (!RequiresToken)
             return (true, "No ADMIN_TOKEN is set (development): admin is open.");
-        var key = client.IpHash;
+        var key = scope + ":" + client.IpHash;
         var now = clock.GetUtcNow();
         lock (_gate)
         {

@@ -44,7 +44,7 @@ public static class HostingExtensions
                 http.Response.StatusCode = StatusCodes.Status404NotFound;
                 return;
             }
-            if (auth.RequiresToken && !(await auth.TryLoginAsync(token, client)).Ok)
+            if (auth.RequiresToken && !(await auth.TryLoginAsync(token, client, scope: "metrics")).Ok)
             {
                 http.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 http.Response.Headers.WWWAuthenticate = "Bearer";
