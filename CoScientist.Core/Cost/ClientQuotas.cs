@@ -41,14 +41,6 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Ti
 
     public int RunningCycles { get { lock (_gate) return _running; } }
 
-    public int CyclesThisHour(ClientKey client)
-    {
-        lock (_gate)
-        {
-            var now = clock.GetUtcNow();
-            return Math.Max(Count("ip:" + client.IpHash, now), Count("browser:" + client.BrowserHash, now));
-        }
-    }
 
     /// <summary>Claims a cycle for this client, or says which limit refuses it.</summary>
     public (CycleLease? Lease, LimitBlock? Block) TryStartCycle(ClientKey client, KeyKind keyKind)

@@ -53,7 +53,7 @@ public static class CostEstimator
             var output = Math.Min(call.TypicalOutputTokens, settings.MaxOutputTokens);
             var fee = model.RequestPrice ?? 0;
             expected += call.Count * (TokenEstimate.Typical(call.PromptChars) * promptPrice + output * completionPrice + fee);
-            worst += call.Count * (TokenEstimate.PromptUpperBound(new string('x', call.PromptChars)) * worstPrompt
+            worst += call.Count * (TokenEstimate.PromptUpperBound(call.PromptChars) * worstPrompt
                                    + settings.MaxOutputTokens * worstCompletion + fee);
         }
         return new CycleEstimate(calls.Sum(c => c.Count), expected, worst);

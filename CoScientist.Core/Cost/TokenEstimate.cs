@@ -14,6 +14,9 @@ public static class TokenEstimate
     public static long PromptUpperBound(params string[] messages) =>
         messages.Sum(m => Encoding.UTF8.GetByteCount(m) + PerMessageOverhead);
 
+    /// <summary>The same bound for a prompt of <paramref name="characters"/> characters of plain (one-byte) text.</summary>
+    public static long PromptUpperBound(int characters) => characters + PerMessageOverhead;
+
     /// <summary>The usual four characters per token of English prose.</summary>
     public static long Typical(int characters) => (long)Math.Ceiling(characters / 4.0);
 }

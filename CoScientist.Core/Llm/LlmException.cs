@@ -26,9 +26,6 @@ public sealed class LlmException(LlmErrorKind kind, string message, int? statusC
     public Cost.LimitBlock? Block { get; init; }
     public int? StatusCode { get; } = statusCode;
 
-    /// <summary>Failures that another attempt may cure; the rest would fail the same way again.</summary>
-    public bool IsTransient => Kind is LlmErrorKind.RateLimited or LlmErrorKind.ProviderError
-        or LlmErrorKind.StreamFailed or LlmErrorKind.InvalidOutput or LlmErrorKind.Timeout or LlmErrorKind.Network;
 
     /// <summary>Failures that will hit every call of the cycle alike, so the cycle should stop.</summary>
     public bool StopsCycle => Kind is LlmErrorKind.NotConfigured or LlmErrorKind.Unauthorized

@@ -27,7 +27,4 @@ public sealed record ModelInfo(
 
     /// <summary>USD per million tokens for a typical 3:1 input:output mix, the figure price ceilings compare.</summary>
     public decimal? BlendedPricePerMillion => IsPriceKnown ? (3 * PromptPricePerMillion + CompletionPricePerMillion) / 4 : null;
-
-    /// <summary>A model the app knows nothing about except its name (the catalogue could not be fetched).</summary>
-    public static ModelInfo Unknown(string id) => new(id, id, null, null, 0, null, new HashSet<string>());
 }

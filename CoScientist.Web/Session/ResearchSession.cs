@@ -83,13 +83,15 @@ public sealed partial class ResearchSession : IAsyncDisposable
 
     public Task<ModelOffer> OfferAsync(CancellationToken cancellationToken = default) => _policy.OfferAsync(KeyKind, cancellationToken);
 
+    /// <summary>The most hypotheses per cycle this deployment allows.</summary>
+    public int MaxHypothesesPerCycle => Environment.IsProduction ? _deployment.MaxHypothesesPerCycle : 20;
+
     /// <summary>The settings a run would use: the user's choices, clamped on the server whatever the browser sent.</summary>
     public ResearchSettings SettingsFor(ResearchForm form, string model)
     {
-        var maxHypotheses = Environment.IsProduction ? _deployment.MaxHypothesesPerCycle : 20;
         return _research.ToSettings(model) with
         {
-            HypothesesPerCycle = Math.Clamp(form.Hypotheses, 1, maxHypotheses),
+            HypothesesPerCycle = Math.Clamp(form.Hypotheses, 1, MaxHypothesesPerCycle),
             GenerationTemperature = Math.Clamp(form.GenerationTemperature, 0, 2),
             ReflectionTemperature = Math.Clamp(form.ReflectionTemperature, 0, 2),
             EloKFactor = Math.Clamp(form.EloK, 1, 200),
