@@ -53,6 +53,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SpendLedger>();
         services.AddSingleton<SpendGuard>();
         services.AddSingleton<ClientQuotas>();
+        services.AddSingleton(sp => new OpenRouterGenerationClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
+            sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
+            sp.GetRequiredService<ILogger<OpenRouterGenerationClient>>()));
+        services.AddSingleton<CallReconciler>();
         services.AddSingleton<ClientHasher>();
         services.AddSingleton(sp => new OpenRouterKeyClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
@@ -64,12 +69,14 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<OpenRouterChatClient>(sp => new OpenRouterChatClient(
             sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
-            sp.GetRequiredService<ILogger<OpenRouterChatClient>>()));
+            sp.GetRequiredService<ILogger<OpenRouterChatClient>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILlmClient>(sp =>
         {
             var policy = sp.GetRequiredService<ModelPolicy>();
             ILlmClient client = sp.GetRequiredService<OpenRouterChatClient>();
-            client = new BudgetedLlmClient(client, sp.GetRequiredService<SpendGuard>(), policy, sp.GetRequiredService<TimeProvider>());
+            client = new BudgetedLlmClient(client, sp.GetRequiredService<SpendGuard>(), policy, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<CallReconciler>());
             client = new ConcurrencyLimitedLlmClient(client);
             return new ModelPolicyLlmClient(client, policy);
         });

@@ -48,6 +48,13 @@ public sealed class ResearchOptions : IValidatableObject
     [ConfigurationKeyName("max_output_tokens"), Display(Name = "max_output_tokens"), Range(256, 32_768)]
     public int MaxOutputTokens { get; set; } = 2048;
 
+    /// <summary>
+    /// A cycle running longer than this stops like a cancel, keeps what finished and frees its slot:
+    /// a stalled provider must not hold one of the server's cycle slots indefinitely.
+    /// </summary>
+    [ConfigurationKeyName("cycle_deadline_minutes"), Display(Name = "cycle_deadline_minutes"), Range(0.05, 120)]
+    public double CycleDeadlineMinutes { get; set; } = 10;
+
     [ConfigurationKeyName("example_goals"), Display(Name = "example_goals")]
     public List<string> ExampleGoals { get; set; } = [];
 
@@ -67,6 +74,7 @@ public sealed class ResearchOptions : IValidatableObject
         EvolutionsPerCycle = EvolutionsPerCycle,
         NearDuplicateThreshold = NearDuplicateThreshold,
         MaxOutputTokens = MaxOutputTokens,
+        CycleDeadline = TimeSpan.FromMinutes(CycleDeadlineMinutes),
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -7,10 +7,13 @@ namespace CoScientist.Core.Cost;
 /// <summary>
 /// The budget and ledger layer: reserves each call's worst-case cost (prompt upper bound plus
 /// max_tokens, at the model's dearest prices) with the <see cref="SpendGuard"/> before the call,
-/// and settles it with OpenRouter's actual usage.cost afterwards; a failed call gives its
-/// reservation back, keeping whatever it did cost; a call cancelled mid-way keeps its worst case.
+/// and settles it with OpenRouter's actual usage.cost afterwards. A call gives its reservation back
+/// only when we know OpenRouter never accepted it (an HTTP error, or it was never reached); a call
+/// lost after it may have been sent (reset, cut stream, timeout, cancelled mid-answer) keeps its
+/// worst case until OpenRouter confirms its cost through the <see cref="CallReconciler"/>.
 /// </summary>
-public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelPolicy policy, TimeProvider clock) : ILlmClient
+public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelPolicy policy, TimeProvider clock,
+    CallReconciler? reconciler = null) : ILlmClient
 {
     public async Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
     {
@@ -31,13 +34,16 @@ public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelP
         }
         catch (Exception ex)
         {
-            // OpenRouter bills nothing for a request it refused with an HTTP error. A call that broke or was
-            // cancelled mid-answer may have been billed for tokens we never saw: without a reported cost it
-            // stays counted at its worst case rather than risk undercounting.
-            var refusedOutright = ex is LlmException { StatusCode: not null };
+            // OpenRouter bills nothing for a request it refused with an HTTP error or never received. A call
+            // that broke or was cancelled after it may have been sent may have been billed for tokens we never
+            // saw: without a reported cost it stays counted at its worst case rather than risk undercounting.
+            var neverCharged = ex is LlmException { NeverCharged: true };
             var costKnown = capture.Last is { CostReported: true };
+            var keep = !neverCharged && !costKnown;
             guard.Settle(reservation, capture.Last, ex is LlmException llm ? llm.Kind.ToString() : ex is OperationCanceledException ? "Cancelled" : ex.GetType().Name,
-                keepReservation: !refusedOutright && !costKnown);
+                keepReservation: keep);
+            if (keep && capture.Last?.GenerationId is { Length: > 0 } generationId)
+                reconciler?.Enqueue(reservation, generationId, request.Model);
             throw;
         }
     }

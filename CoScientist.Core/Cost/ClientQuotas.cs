@@ -74,6 +74,18 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Ti
         }
     }
 
+    /// <summary>A cycle that produced nothing because the provider was unreachable does not use up the client's hourly allowance.</summary>
+    public void ReturnCycle(ClientKey client, KeyKind keyKind)
+    {
+        if (keyKind != KeyKind.Operator) return;
+        lock (_gate)
+        {
+            foreach (var key in new[] { "ip:" + client.IpHash, "browser:" + client.BrowserHash })
+                if (_starts.TryGetValue(key, out var queue) && queue.Count > 0)
+                    _starts[key] = new Queue<DateTimeOffset>(queue.Take(queue.Count - 1));
+        }
+    }
+
     private int Count(string key, DateTimeOffset now)
     {
         if (!_starts.TryGetValue(key, out var queue)) return 0;

@@ -44,6 +44,12 @@ public sealed class SessionQuota(DeploymentOptions deployment, CostControlOption
         if (keyKind == KeyKind.Operator) RequestsUsed++;
     }
 
+    /// <summary>A run that produced nothing because the provider was unreachable gives its request back.</summary>
+    public void ReturnRequest(KeyKind keyKind)
+    {
+        if (keyKind == KeyKind.Operator && RequestsUsed > 0) RequestsUsed--;
+    }
+
     public void RecordCompletedCycle(KeyKind keyKind)
     {
         Touch();

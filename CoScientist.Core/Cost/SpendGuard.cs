@@ -78,7 +78,7 @@ public sealed class SpendGuard
         if (call.KeyKind == KeyKind.Visitor)
         {
             // A visitor's own key: recorded for the admin page, never counted against the operator's caps.
-            var id = _ledger.Reserve(call);
+            var id = Record(call);
             var now = _clock.GetUtcNow();
             return new SpendReservation(id, call.ReservedUsd, DateOnly.FromDateTime(now.UtcDateTime), MonthOf(now), KeyKind.Visitor);
         }
@@ -94,7 +94,7 @@ public sealed class SpendGuard
                     throw new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final };
                 if (Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld) is null)
                 {
-                    var id = _ledger.Reserve(call with { At = now });
+                    var id = Record(call with { At = now });
                     _dayHeld += call.ReservedUsd;
                     _monthHeld += call.ReservedUsd;
                     return new SpendReservation(id, call.ReservedUsd, _day, _month, KeyKind.Operator);
@@ -117,12 +117,37 @@ public sealed class SpendGuard
         }
     }
 
-    /// <param name="keepReservation">Count the call at its worst case: its real cost is unknown (it was cancelled mid-way).</param>
+    /// <summary>Writes the reservation before the call; a call the ledger cannot record is never made.</summary>
+    private long Record(CallReservation call)
+    {
+        try
+        {
+            return _ledger.Reserve(call);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError("The spend ledger refused a reservation ({Error}); no LLM call is made that it cannot record", ex.Message);
+            throw new LlmException(LlmErrorKind.StorageUnavailable,
+                "The server cannot write its spend ledger (its disk is full or read-only), so it makes no more LLM calls until that is fixed. Everything finished so far is kept.",
+                inner: ex);
+        }
+    }
+
+    /// <param name="keepReservation">Count the call at its worst case: its real cost is unknown (it was lost or cancelled mid-way).</param>
     public void Settle(SpendReservation reservation, LlmUsage? usage, string? error, bool keepReservation = false)
     {
         var actual = keepReservation ? reservation.WorstCaseUsd : usage?.CostUsd ?? 0m;
-        var status = error is null ? CallStatus.Settled : CallStatus.Failed;
-        _ledger.Settle(reservation.LedgerId, status, actual, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, usage?.GenerationId, error);
+        var status = keepReservation ? CallStatus.Unconfirmed : error is null ? CallStatus.Settled : CallStatus.Failed;
+        try
+        {
+            _ledger.Settle(reservation.LedgerId, status, actual, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, usage?.GenerationId, error);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // The row stays "Reserved" at its worst case, which is what a restart will count; so do the caps now.
+            _logger.LogError("The spend ledger could not settle call {Id} ({Error}); it stays counted at its worst case", reservation.LedgerId, ex.Message);
+            actual = Math.Max(actual, reservation.WorstCaseUsd);
+        }
         RecordMetrics(reservation, usage, actual, error);
         if (reservation.KeyKind == KeyKind.Visitor)
             return;
@@ -133,6 +158,23 @@ public sealed class SpendGuard
         {
             if (reservation.Day == _day) { _dayHeld -= reservation.WorstCaseUsd; _daySpent += actual; }
             if (reservation.Month == _month) { _monthHeld -= reservation.WorstCaseUsd; _monthSpent += actual; }
+            wake = _settled;
+            _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        wake.TrySetResult();
+    }
+
+    /// <summary>A call settled at its worst case was later confirmed at <paramref name="confirmedUsd"/>: the caps count that instead.</summary>
+    public void Reconcile(SpendReservation reservation, decimal confirmedUsd)
+    {
+        if (reservation.KeyKind == KeyKind.Visitor)
+            return;
+        TaskCompletionSource wake;
+        lock (_gate)
+        {
+            var change = confirmedUsd - reservation.WorstCaseUsd;
+            if (reservation.Day == _day) _daySpent += change;
+            if (reservation.Month == _month) _monthSpent += change;
             wake = _settled;
             _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

@@ -11,9 +11,14 @@ public enum LlmErrorKind
     StreamFailed,
     InvalidOutput,
     Timeout,
-    Network,
+    /// <summary>OpenRouter was never reached (refused, DNS, TLS): the request was not sent, so nothing was charged.</summary>
+    Unreachable,
+    /// <summary>The connection broke after the request may have been sent: the provider may have charged for it.</summary>
+    ConnectionLost,
     ModelNotAllowed,
     LimitReached,
+    /// <summary>The spend ledger cannot be written: no call is made that could not be recorded.</summary>
+    StorageUnavailable,
 }
 
 /// <summary>An LLM call that failed, with a message fit to show a user (no keys, no stack).</summary>
@@ -29,7 +34,21 @@ public sealed class LlmException(LlmErrorKind kind, string message, int? statusC
 
     /// <summary>Failures that will hit every call of the cycle alike, so the cycle should stop.</summary>
     public bool StopsCycle => Kind is LlmErrorKind.NotConfigured or LlmErrorKind.Unauthorized
-        or LlmErrorKind.OutOfCredits or LlmErrorKind.ModelNotAllowed or LlmErrorKind.LimitReached;
+        or LlmErrorKind.OutOfCredits or LlmErrorKind.ModelNotAllowed or LlmErrorKind.LimitReached
+        or LlmErrorKind.Unreachable or LlmErrorKind.StorageUnavailable;
+
+    /// <summary>
+    /// True only when we know the provider never accepted the request, so it cannot have charged for it:
+    /// it answered with an HTTP error, or it was never reached, or the call was refused before it was sent.
+    /// Anything else (a reset, a timeout, a cut stream) may have been charged.
+    /// </summary>
+    public bool NeverCharged => StatusCode is not null
+        || Kind is LlmErrorKind.Unreachable or LlmErrorKind.NotConfigured or LlmErrorKind.ModelNotAllowed or LlmErrorKind.LimitReached
+            or LlmErrorKind.StorageUnavailable;
+
+    /// <summary>The provider, not the request, is the trouble: it could not be reached or kept failing.</summary>
+    public bool IsProviderUnavailable => Kind is LlmErrorKind.Unreachable or LlmErrorKind.ConnectionLost or LlmErrorKind.Timeout
+        or LlmErrorKind.ProviderError or LlmErrorKind.RateLimited or LlmErrorKind.StreamFailed;
 
     public static LlmException FromStatus(int status, string? providerMessage, int attempts)
     {

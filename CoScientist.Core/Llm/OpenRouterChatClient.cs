@@ -21,12 +21,14 @@ public sealed class OpenRouterChatClient : ILlmClient
     private readonly HttpClient _http;
     private readonly ILogger<OpenRouterChatClient> _logger;
     private readonly OpenAIClient? _operatorClient;
+    private readonly TimeProvider _clock;
 
-    public OpenRouterChatClient(IOptions<OpenRouterOptions> options, HttpClient http, ILogger<OpenRouterChatClient> logger)
+    public OpenRouterChatClient(IOptions<OpenRouterOptions> options, HttpClient http, ILogger<OpenRouterChatClient> logger, TimeProvider? clock = null)
     {
         _options = options.Value;
         _http = http;
         _logger = logger;
+        _clock = clock ?? TimeProvider.System;
         if (_options.HasOperatorKey)
             _operatorClient = CreateClient(_options.ApiKey!);
     }
@@ -52,9 +54,12 @@ public sealed class OpenRouterChatClient : ILlmClient
         long inputTokens = 0, outputTokens = 0;
         decimal cost = 0;
         var sawUsage = false;
+        // The whole call, retries included, is bounded: a stalled provider must not hold a cycle for minutes.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_options.TimeoutSeconds), _clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            await foreach (var update in chat.CompleteChatStreamingAsync(messages, completionOptions, cancellationToken))
+            await foreach (var update in chat.CompleteChatStreamingAsync(messages, completionOptions, linked.Token))
             {
                 generationId ??= update.CompletionId;
                 foreach (var part in update.ContentUpdate)
@@ -72,6 +77,26 @@ public sealed class OpenRouterChatClient : ILlmClient
                 }
             }
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            throw;
+        }
+        catch (Exception ex) when (deadline.IsCancellationRequested && ex is not LlmException)
+        {
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            _logger.LogWarning("OpenRouter did not finish answering within {Seconds} s for model {Model} ({Context})",
+                _options.TimeoutSeconds, request.Model, request.Context);
+            throw new LlmException(LlmErrorKind.Timeout,
+                $"The model did not finish answering within {_options.TimeoutSeconds} s, so the call was abandoned. It may have been charged, so it counts at its worst case until OpenRouter confirms its cost.",
+                inner: ex);
+        }
+        catch (ClientResultException ex) when (ex.Status == 0)
+        {
+            // No HTTP response at all: the SDK wraps the transport's exception.
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            throw Transport(request, ex);
+        }
         catch (ClientResultException ex)
         {
             Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
@@ -85,20 +110,10 @@ public sealed class OpenRouterChatClient : ILlmClient
             Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or AggregateException)
         {
             Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
-            throw;
-        }
-        catch (OperationCanceledException ex)
-        {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
-            throw new LlmException(LlmErrorKind.Timeout, $"The model did not answer within {_options.TimeoutSeconds} s.", inner: ex);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
-            throw new LlmException(LlmErrorKind.Network, "Could not reach OpenRouter: " + ex.Message, inner: ex);
+            throw Transport(request, ex);
         }
         catch (Exception ex) when (ex is JsonException or ArgumentOutOfRangeException or FormatException or KeyNotFoundException)
         {
@@ -111,6 +126,15 @@ public sealed class OpenRouterChatClient : ILlmClient
             _logger.LogWarning("OpenRouter sent no usage for model {Model}; the call is counted at zero tokens", request.Model);
         var recorded = Record(request, inputTokens, outputTokens, cost, generationId, succeeded: true, sawUsage);
         return new LlmResponse(text.ToString(), recorded, finishReason);
+    }
+
+    private LlmException Transport(LlmRequest request, Exception ex)
+    {
+        var failure = ConnectionFailure.ToLlmException(ex);
+        // The exception's own text can name the address; the kind and type are enough for the operator.
+        _logger.LogWarning("OpenRouter call for model {Model} failed in transport: {Kind} ({Error}) ({Context})",
+            request.Model, failure.Kind, ex.InnerException?.GetType().Name ?? ex.GetType().Name, request.Context);
+        return failure;
     }
 
     private static LlmUsage Record(LlmRequest request, long input, long output, decimal cost, string? id, bool succeeded, bool costReported)
@@ -187,7 +211,8 @@ public sealed class OpenRouterChatClient : ILlmClient
             Transport = new HttpClientPipelineTransport(_http),
             RetryPolicy = new OpenRouterRetryPolicy(_options.MaxRetries,
                 TimeSpan.FromMilliseconds(_options.InitialBackoffMs), TimeSpan.FromMilliseconds(_options.MaxBackoffMs)),
-            NetworkTimeout = TimeSpan.FromSeconds(_options.TimeoutSeconds),
+            // The call's own deadline (above) is what bounds it; this only stops the SDK cutting in first.
+            NetworkTimeout = TimeSpan.FromSeconds(_options.TimeoutSeconds + 5),
         };
         clientOptions.AddPolicy(new OpenRouterHeadersPolicy(_options.AppUrl, _options.AppTitle), PipelinePosition.PerCall);
         return new OpenAIClient(new ApiKeyCredential(apiKey), clientOptions);

@@ -24,8 +24,12 @@ public sealed class OpenRouterOptions
     [ConfigurationKeyName("openrouter_max_retries"), Display(Name = "openrouter_max_retries"), Range(0, 10)]
     public int MaxRetries { get; set; } = 3;
 
-    [ConfigurationKeyName("openrouter_timeout_seconds"), Display(Name = "openrouter_timeout_seconds"), Range(5, 900)]
-    public int TimeoutSeconds { get; set; } = 180;
+    /// <summary>
+    /// How long one call (a structured answer of at most max_output_tokens, retries included) may take before it
+    /// is abandoned. A stalled provider must not hold a cycle and its server-wide slot for minutes.
+    /// </summary>
+    [ConfigurationKeyName("openrouter_timeout_seconds"), Display(Name = "openrouter_timeout_seconds"), Range(1, 900)]
+    public int TimeoutSeconds { get; set; } = 90;
 
     /// <summary>First backoff when OpenRouter gives no Retry-After; doubles each attempt, with jitter.</summary>
     [ConfigurationKeyName("openrouter_initial_backoff_ms"), Display(Name = "openrouter_initial_backoff_ms"), Range(0, 60_000)]

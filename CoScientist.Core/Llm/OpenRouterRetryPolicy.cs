@@ -4,7 +4,9 @@ using System.Globalization;
 namespace CoScientist.Core.Llm;
 
 /// <summary>
-/// Retries 408, 429 and 5xx a bounded number of times. Honours Retry-After (seconds or date) and
+/// Retries 408, 429, 5xx and connections that could not be made (nothing was sent, so nothing was
+/// charged) a bounded number of times. A connection lost after the request may have been sent is not
+/// retried here: that attempt may have been charged, so it must settle as its own call first. Honours Retry-After (seconds or date) and
 /// retry-after-ms; without them it backs off exponentially with jitter. The SDK's default policy
 /// retries a 429 without Retry-After almost at once, which only burns more of a rate limit.
 /// </summary>
@@ -30,7 +32,7 @@ public sealed class OpenRouterRetryPolicy(int maxRetries, TimeSpan initialBackof
         if (AttemptsOf(message).Count > _maxRetries)
             return false;
         if (exception is not null)
-            return exception is HttpRequestException or IOException && !message.CancellationToken.IsCancellationRequested;
+            return ConnectionFailure.NeverSent(exception) && !message.CancellationToken.IsCancellationRequested;
         return message.Response is { } response && IsRetryableStatus(response.Status);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CoScientist.Core.Models;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CoScientist.Core.Llm;
 
@@ -10,9 +11,12 @@ public sealed class LlmOutputException(string message) : Exception(message);
 /// <summary>
 /// Asks for JSON in the strongest form the model supports (strict json_schema, else json_object,
 /// else instructions alone), recovers fenced or truncated answers, and asks once more when the
-/// answer still cannot be read or the stream broke. Each agent supplies only its schema and mapper.
+/// answer still cannot be read or the stream broke. A connection lost mid-call is retried with the
+/// same backoff as a 5xx, as a new call: the lost one settles on its own (it may have been charged).
+/// Each agent supplies only its schema and mapper.
 /// </summary>
-public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, ILogger<StructuredLlm> logger)
+public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, IOptions<OpenRouterOptions> options, TimeProvider clock,
+    ILogger<StructuredLlm> logger)
 {
     private const int Attempts = 2;
 
@@ -45,6 +49,12 @@ public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, ILogger
                     throw new LlmException(LlmErrorKind.InvalidOutput, "The model's answer did not have the expected fields: " + ex.Message);
                 }
             }
+            catch (LlmException ex) when (ex.Kind is LlmErrorKind.ConnectionLost && attempt < Attempts)
+            {
+                last = ex;
+                logger.LogInformation("Retrying {Schema} after a lost connection", request.Schema.Name);
+                await Task.Delay(Backoff(), clock, cancellationToken);
+            }
             catch (LlmException ex) when (ex.Kind is LlmErrorKind.InvalidOutput or LlmErrorKind.StreamFailed && attempt < Attempts)
             {
                 last = ex;
@@ -57,6 +67,13 @@ public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, ILogger
             }
         }
         throw last ?? new LlmException(LlmErrorKind.InvalidOutput, "The model's answer could not be read.");
+    }
+
+    private TimeSpan Backoff()
+    {
+        var o = options.Value;
+        var jittered = o.InitialBackoffMs * (0.8 + Random.Shared.NextDouble() * 0.4);
+        return TimeSpan.FromMilliseconds(Math.Min(jittered, o.MaxBackoffMs));
     }
 
     private async Task<ResponseFormatMode> ChooseFormatAsync(string model, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ public sealed record ItemFailure(CycleStep Step, string Item, string Error);
 /// <summary>Calls, tokens and money of one step.</summary>
 public sealed record StepReport(CycleStep Step, int Calls, long InputTokens, long OutputTokens, decimal CostUsd, int Failures, TimeSpan Elapsed);
 
-public enum CycleOutcome { Completed, CompletedWithFailures, Cancelled, Failed, Blocked }
+public enum CycleOutcome { Completed, CompletedWithFailures, Cancelled, Failed, Blocked, TimedOut }
 
 /// <summary>The honest account of one cycle: what ran, what it cost, what failed.</summary>
 public sealed record CycleReport(
@@ -22,4 +22,10 @@ public sealed record CycleReport(
     public long InputTokens => Steps.Sum(s => s.InputTokens);
     public long OutputTokens => Steps.Sum(s => s.OutputTokens);
     public TimeSpan Duration => FinishedAt - StartedAt;
+
+    /// <summary>
+    /// The cycle produced nothing because OpenRouter could not be reached or kept failing: it does not use up
+    /// the visitor's cycle allowance (whatever it did cost still counts against the spend caps).
+    /// </summary>
+    public bool ProviderUnavailable { get; init; }
 }

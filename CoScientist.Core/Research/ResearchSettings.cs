@@ -18,4 +18,6 @@ public sealed record ResearchSettings
     public int EvolutionsPerCycle { get; init; } = 3;
     public double NearDuplicateThreshold { get; init; } = 0.9;
     public int MaxOutputTokens { get; init; } = 2048;
+    /// <summary>The whole cycle's time limit: at it the cycle stops like a cancel and keeps what finished.</summary>
+    public TimeSpan CycleDeadline { get; init; } = TimeSpan.FromMinutes(10);
 }

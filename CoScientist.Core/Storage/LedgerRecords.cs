@@ -2,7 +2,12 @@ using CoScientist.Core.Llm;
 
 namespace CoScientist.Core.Storage;
 
-public enum CallStatus { Reserved, Settled, Failed }
+/// <summary>
+/// Reserved: in flight (or left open by a crash), counted at its worst case. Unconfirmed: it ended without
+/// a cost from OpenRouter (lost connection, timeout, cancelled mid-answer) and stays at its worst case until
+/// OpenRouter confirms what it charged.
+/// </summary>
+public enum CallStatus { Reserved, Settled, Failed, Unconfirmed }
 
 /// <summary>A call about to be made: written before the call, at its worst-case cost.</summary>
 public sealed record CallReservation(DateTimeOffset At, string SessionId, string ClientHash, string Model, string? Step, KeyKind KeyKind, decimal ReservedUsd);

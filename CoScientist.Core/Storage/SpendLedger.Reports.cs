@@ -32,7 +32,7 @@ public sealed partial class SpendLedger
         r => new SessionUsage(r.GetString(0), r.GetString(1), r.GetInt32(5), r.GetInt32(2), (decimal)r.GetDouble(3), ParseTime(r.GetString(4))));
 
     public IReadOnlyList<ErrorCount> Errors(DateTimeOffset from) => Query(
-        "SELECT error, COUNT(*) FROM calls WHERE at >= $from AND status = 'Failed' GROUP BY error ORDER BY 2 DESC LIMIT 20;",
+        "SELECT error, COUNT(*) FROM calls WHERE at >= $from AND status IN ('Failed', 'Unconfirmed') GROUP BY error ORDER BY 2 DESC LIMIT 20;",
         c => c.Parameters.AddWithValue("$from", Time(from)),
         r => new ErrorCount(r.IsDBNull(0) ? "unknown" : r.GetString(0), r.GetInt32(1)));
 

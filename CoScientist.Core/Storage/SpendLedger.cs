@@ -129,6 +129,22 @@ public sealed partial class SpendLedger
         command.ExecuteNonQuery();
     }
 
+    /// <summary>OpenRouter confirmed what an unconfirmed call cost: its worst case gives way to the real figure.</summary>
+    public void Confirm(long id, decimal costUsd, long inputTokens, long outputTokens)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE calls SET status = 'Failed', cost_usd = $cost, input_tokens = $in, output_tokens = $out,
+                error = COALESCE(error, '') || ' (cost confirmed by OpenRouter)' WHERE id = $id AND status = 'Unconfirmed';
+            """;
+        command.Parameters.AddWithValue("$cost", (double)costUsd);
+        command.Parameters.AddWithValue("$in", inputTokens);
+        command.Parameters.AddWithValue("$out", outputTokens);
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>Operator-key spend since <paramref name="from"/>: settled costs, plus open reservations at their worst case.</summary>
     public decimal OperatorSpendSince(DateTimeOffset from)
     {

@@ -12,7 +12,16 @@ using Microsoft.Extensions.Logging;
 
 namespace CoScientist.Tests.Fakes;
 
-public enum FaultKind { None, RateLimited, RateLimitedWithRetryAfter, ServerError, BadGateway, OutOfCredits, Unauthorized, Moderated, Fenced, Truncated, MidStreamError, Malformed }
+public enum FaultKind
+{
+    None, RateLimited, RateLimitedWithRetryAfter, ServerError, BadGateway, OutOfCredits, Unauthorized, Moderated, Fenced, Truncated, MidStreamError, Malformed,
+    /// <summary>The provider charges, then the connection is reset before any answer: the client sees no HTTP response.</summary>
+    ResetAfterCharge,
+    /// <summary>The provider charges and starts streaming (the generation id arrives), then the connection is cut.</summary>
+    CutStreamAfterCharge,
+    /// <summary>The provider accepts and charges the request and never answers.</summary>
+    Stall,
+}
 
 /// <summary>One chat request as the fake received it.</summary>
 public sealed record RecordedRequest(string Model, JsonObject Body, IReadOnlyDictionary<string, string> Headers, FaultKind Fault, DateTimeOffset At);
@@ -34,6 +43,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     private readonly Lock _gate = new();
     private decimal _charged;
     private readonly Dictionary<string, decimal> _chargedByKey = [];
+    private readonly ConcurrentDictionary<string, (decimal Cost, int Prompt, int Completion)> _generations = new();
     private int _inFlight;
     private int _maxInFlight;
 
@@ -47,6 +57,11 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public HashSet<string> AcceptedKeys { get; } = [ValidKey];
     public string ModelsJson { get; set; } = File.ReadAllText(TestData.Path("openrouter-models-2026-08.json"));
     public bool ModelsUnavailable { get; set; }
+    /// <summary>Whether GET /generation knows generations yet (OpenRouter takes a few seconds to make them queryable).</summary>
+    public bool GenerationsQueryable { get; set; } = true;
+    /// <summary>How many times GET /generation was asked.</summary>
+    public int GenerationLookups => Volatile.Read(ref _generationLookups);
+    private int _generationLookups;
     public bool RealisticLengths { get => _content.RealisticLengths; set => _content.RealisticLengths = value; }
     public bool Hostile { get => _content.Hostile; set => _content.Hostile = value; }
 
@@ -71,6 +86,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         _app.MapGet("/api/v1/models", () => ModelsUnavailable ? Results.StatusCode(503) : Results.Text(ModelsJson, "application/json"));
         _app.MapGet("/api/v1/key", (HttpContext http) => KeyInfo(http));
         _app.MapPost("/api/v1/chat/completions", Chat);
+        _app.MapGet("/api/v1/generation", (HttpContext http, string id) => Generation(http, id));
     }
 
     public static async Task<FakeOpenRouterServer> StartAsync(int seed = 1)
@@ -91,6 +107,17 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     {
         _requests.Clear();
         lock (_gate) { _charged = 0; _maxInFlight = 0; _chargedByKey.Clear(); }
+    }
+
+    private IResult Generation(HttpContext http, string id)
+    {
+        Interlocked.Increment(ref _generationLookups);
+        var key = Bearer(http);
+        if (key is null || !AcceptedKeys.Contains(key))
+            return Results.Json(new { error = new { code = 401, message = "No auth credentials found" } }, statusCode: 401);
+        if (!GenerationsQueryable || !_generations.TryGetValue(id, out var g))
+            return Results.Json(new { error = new { code = 404, message = "Generation not found" } }, statusCode: 404);
+        return Results.Json(new { data = new { id, total_cost = g.Cost, tokens_prompt = g.Prompt, tokens_completion = g.Completion, cancelled = true } });
     }
 
     private IResult KeyInfo(HttpContext http)
@@ -164,6 +191,22 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         }
 
         var id = "gen-" + Guid.NewGuid().ToString("N")[..16];
+        _generations[id] = (cost, promptTokens, completionTokens);
+        switch (fault)
+        {
+            case FaultKind.ResetAfterCharge:
+                http.Abort();
+                return;
+            case FaultKind.CutStreamAfterCharge:
+                http.Response.ContentType = "text/event-stream";
+                await Chunk(http, ChunkOf(id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model, new JsonObject { ["role"] = "assistant", ["content"] = content[..Math.Min(10, content.Length)] }, null));
+                // Failing after the answer started makes Kestrel drop the connection without ending the response,
+                // after the bytes already flushed (unlike an abort, whose reset can discard them in flight).
+                throw new IOException("The stream was cut mid-way.");
+            case FaultKind.Stall:
+                await Task.Delay(Timeout.InfiniteTimeSpan, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+        }
         if (body["stream"]?.GetValue<bool>() == true)
             await Stream(http, id, model, content, finish, promptTokens, completionTokens, cost, fault == FaultKind.MidStreamError);
         else

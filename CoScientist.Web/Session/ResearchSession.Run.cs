@@ -195,6 +195,11 @@ public sealed partial class ResearchSession
         RunningCycle = null;
         if (report.Outcome is CycleOutcome.Completed or CycleOutcome.CompletedWithFailures)
             Quota.RecordCompletedCycle(keyKind);
+        if (report.ProviderUnavailable)
+        {
+            Quota.ReturnRequest(keyKind);
+            _clientQuotas.ReturnCycle(_client.Client, keyKind);
+        }
         (Status, StatusMessage) = report.Outcome switch
         {
             CycleOutcome.Completed => (SessionStatus.Completed, $"Cycle {report.Cycle} completed: {report.LlmCalls} LLM calls, ${report.CostUsd:0.0000}."),
@@ -202,6 +207,7 @@ public sealed partial class ResearchSession
                 $"Cycle {report.Cycle} completed with {report.Failures.Count} failed item(s): {report.LlmCalls} LLM calls, ${report.CostUsd:0.0000}."),
             CycleOutcome.Cancelled => (SessionStatus.Idle, $"Cycle {report.Cycle} was cancelled. Everything finished before that is kept."),
             CycleOutcome.Blocked => (SessionStatus.Blocked, $"Cycle {report.Cycle} stopped at a limit. Everything finished before that is kept."),
+            CycleOutcome.TimedOut => (SessionStatus.Failed, $"Cycle {report.Cycle} stopped: {report.Message}"),
             _ => (SessionStatus.Failed, $"Cycle {report.Cycle} failed: {report.Message}"),
         };
         if (report.Outcome == CycleOutcome.Blocked)

@@ -26,6 +26,7 @@ public sealed class CycleSupervisor(
     EvolutionAgent evolution,
     ProximityAgent proximity,
     MetaReviewAgent metaReview,
+    TimeProvider clock,
     ILogger<CycleSupervisor> logger)
 {
     private const int HypothesesPerGenerationCall = 2;
@@ -38,6 +39,7 @@ public sealed class CycleSupervisor(
     private ProximityAgent Proximity => proximity;
     private MetaReviewAgent MetaReviewer => metaReview;
     private ILogger Logger => logger;
+    private TimeProvider Clock => clock;
 
     public async IAsyncEnumerable<CycleEvent> RunCycleAsync(ResearchState state, ResearchSettings settings, LlmCallContext call,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -53,8 +55,10 @@ public sealed class CycleSupervisor(
     private sealed class CycleRun(CycleSupervisor s, ResearchState state, ResearchSettings settings, LlmCallContext call,
         ChannelWriter<CycleEvent> events, CancellationToken outer)
     {
-        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        private readonly CancellationTokenSource _deadline = new(settings.CycleDeadline, s.Clock);
         private readonly List<ItemFailure> _failures = [];
+        private CancellationTokenSource _cts = null!;
+        private int _produced, _providerFailures;
         private readonly List<StepReport> _steps = [];
         private readonly CycleMeter _meter = new(call.Usage, settled => events.TryWrite(settled));
         private LlmException? _fatal;
@@ -64,7 +68,8 @@ public sealed class CycleSupervisor(
 
         public async Task ExecuteAsync()
         {
-            var started = DateTimeOffset.UtcNow;
+            _cts = CancellationTokenSource.CreateLinkedTokenSource(outer, _deadline.Token);
+            var started = s.Clock.GetUtcNow();
             var cycle = state.StartCycle();
             var outcome = CycleOutcome.Completed;
             string? message = null;
@@ -90,6 +95,12 @@ public sealed class CycleSupervisor(
                 outcome = _fatal.Kind == LlmErrorKind.LimitReached ? CycleOutcome.Blocked : CycleOutcome.Failed;
                 message = _fatal.Message;
             }
+            catch (OperationCanceledException) when (_deadline.IsCancellationRequested && !outer.IsCancellationRequested)
+            {
+                outcome = CycleOutcome.TimedOut;
+                message = $"The cycle reached its time limit of {FormatDeadline(settings.CycleDeadline)} and was stopped; everything finished before that is kept.";
+                s.Logger.LogWarning("Cycle {Cycle} reached its deadline of {Deadline}", cycle, settings.CycleDeadline);
+            }
             catch (OperationCanceledException)
             {
                 outcome = CycleOutcome.Cancelled;
@@ -110,12 +121,27 @@ public sealed class CycleSupervisor(
             {
                 events.TryComplete();
                 _cts.Dispose();
+                _deadline.Dispose();
             }
         }
 
         private void Finish(int cycle, DateTimeOffset started, CycleOutcome outcome, string? message)
         {
-            var report = new CycleReport(cycle, started, DateTimeOffset.UtcNow, outcome, _steps.ToList(), _failures.ToList(), message);
+            // A cycle that made nothing at all is no success, whatever ran: say why, and when the provider was the
+            // trouble, do not charge the visitor's allowance for it.
+            var providerUnavailable = false;
+            if (Volatile.Read(ref _produced) == 0 && _failures.Count > 0 && outcome is CycleOutcome.Completed or CycleOutcome.CompletedWithFailures or CycleOutcome.Failed)
+            {
+                providerUnavailable = Volatile.Read(ref _providerFailures) == _failures.Count;
+                message = providerUnavailable
+                    ? (_fatal?.Message ?? _failures[0].Error) + " The cycle produced nothing, so it does not count against your cycle limits."
+                    : message ?? "The cycle produced nothing: " + _failures[0].Error;
+                outcome = CycleOutcome.Failed;
+            }
+            var report = new CycleReport(cycle, started, s.Clock.GetUtcNow(), outcome, _steps.ToList(), _failures.ToList(), message)
+            {
+                ProviderUnavailable = providerUnavailable,
+            };
             state.FinishCycle(report);
             Telemetry.CoScientistMetrics.Cycles.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
             s.Logger.LogInformation("Cycle {Cycle} {Outcome}: {Calls} LLM calls, ${Cost}, {Failures} failures, {Seconds:F1} s",
@@ -270,7 +296,11 @@ public sealed class CycleSupervisor(
             if (ex is not LlmException)
                 s.Logger.LogError(ex, "{Step} item {Item} failed", step, item);
             lock (_failures)
+            {
                 _failures.Add(new ItemFailure(step, item, message));
+                if (ex is LlmException { IsProviderUnavailable: true })
+                    _providerFailures++;
+            }
             Emit(new ItemFailed(step, item, message));
             if (ex is LlmException { StopsCycle: true } fatal)
             {
@@ -289,7 +319,15 @@ public sealed class CycleSupervisor(
             Emit(new StepFinished(step, report));
         }
 
-        private void Emit(CycleEvent e) => events.TryWrite(e);
+        private void Emit(CycleEvent e)
+        {
+            if (e is HypothesisAdded or ReviewCompleted or MatchPlayed or MetaReviewWritten)
+                Interlocked.Increment(ref _produced);
+            events.TryWrite(e);
+        }
+
+        private static string FormatDeadline(TimeSpan deadline) =>
+            deadline.TotalMinutes >= 1 ? $"{deadline.TotalMinutes:0.#} minutes" : $"{deadline.TotalSeconds:0} seconds";
 
         private static string Normalise(string title) => new string(title.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant();
     }
