@@ -1,3 +1,4 @@
+using CoScientist.Core.Agents.Supervisor;
 using CoScientist.Core.Models;
 using CoScientist.Core.Research;
 
@@ -15,32 +16,27 @@ public sealed record CycleEstimate(int Calls, decimal ExpectedUsd, decimal Worst
 /// </summary>
 public static class CostEstimator
 {
-    private const int HypothesesPerGenerationCall = 2;
     private const int HypothesisChars = 900;   // title, statement, rationale, prediction
     private const int ReviewChars = 700;
     private const int FeedbackChars = 1200;
 
     private sealed record CallKind(int Count, int PromptChars, int TypicalOutputTokens);
 
-    public static CycleEstimate Estimate(ResearchSettings settings, ModelInfo model, int goalChars, int existingHypotheses,
-        int unreviewedExisting, bool hasEstablishedLeaders)
+    /// <summary>Prices the calls of <paramref name="plan"/>, the plan the Supervisor will run.</summary>
+    public static CycleEstimate Estimate(CyclePlan plan, ResearchSettings settings, ModelInfo model, int goalChars, int existingHypotheses)
     {
-        var n = settings.HypothesesPerCycle;
-        var evolutions = existingHypotheses + n > 0 ? settings.EvolutionsPerCycle : 0;
-        var total = existingHypotheses + n + evolutions;
+        var total = existingHypotheses + plan.NewHypotheses + plan.Evolutions;
         var feedback = existingHypotheses > 0 ? FeedbackChars : 0;
-        var mainMatches = Math.Max(1, (int)Math.Round(settings.MatchBudgetFactor * n) - evolutions);
-        var debateTurns = hasEstablishedLeaders && settings.DebateTurns > 0 ? 2 * settings.DebateTurns : 0;
         var pair = 2 * (HypothesisChars + ReviewChars);
 
         CallKind[] calls =
         [
-            new((n + HypothesesPerGenerationCall - 1) / HypothesesPerGenerationCall, 900 + goalChars + 80 * existingHypotheses + feedback, 500),
-            new(n + unreviewedExisting + evolutions, 900 + goalChars + HypothesisChars + feedback, 400),
-            new(mainMatches + evolutions, 600 + goalChars + pair, 120),
-            new(debateTurns, 600 + goalChars + pair + 800 * settings.DebateTurns, 200),
-            new(evolutions, 800 + goalChars + 2 * (HypothesisChars + ReviewChars) + feedback, 300),
-            new(1, 800 + goalChars + Math.Min(15, total) * (HypothesisChars + ReviewChars) + 20 * 250, 700),
+            new(plan.GenerationCalls, 900 + goalChars + 80 * existingHypotheses + feedback, 500),
+            new(plan.Reviews + plan.OffspringReviews, 900 + goalChars + HypothesisChars + feedback, 400),
+            new(plan.MainMatches + plan.OffspringMatches, 600 + goalChars + pair, 120),
+            new(plan.DebateTurnCalls, 600 + goalChars + pair + 800 * settings.DebateTurns, 200),
+            new(plan.Evolutions, 800 + goalChars + 2 * (HypothesisChars + ReviewChars) + feedback, 300),
+            new(plan.MetaReviews, 800 + goalChars + Math.Min(15, total) * (HypothesisChars + ReviewChars) + 20 * 250, 700),
         ];
 
         decimal expected = 0, worst = 0;
@@ -56,13 +52,9 @@ public static class CostEstimator
             worst += call.Count * (TokenEstimate.PromptUpperBound(call.PromptChars) * worstPrompt
                                    + settings.MaxOutputTokens * worstCompletion + fee);
         }
-        return new CycleEstimate(calls.Sum(c => c.Count), expected, worst);
+        return new CycleEstimate(plan.Calls, expected, worst);
     }
 
-    public static CycleEstimate Estimate(ResearchSettings settings, ModelInfo model, string goal, ResearchSnapshot? research)
-    {
-        var existing = research?.Hypotheses ?? [];
-        var leaders = existing.Count(h => h.MatchesPlayed > 0) >= 2;
-        return Estimate(settings, model, goal.Length, existing.Count, existing.Count(h => h.Review is null), leaders);
-    }
+    public static CycleEstimate Estimate(ResearchSettings settings, ModelInfo model, string goal, ResearchSnapshot? research) =>
+        Estimate(CyclePlan.For(settings, research), settings, model, goal.Length, research?.Hypotheses.Count ?? 0);
 }

@@ -29,8 +29,6 @@ public sealed class CycleSupervisor(
     TimeProvider clock,
     ILogger<CycleSupervisor> logger)
 {
-    private const int HypothesesPerGenerationCall = 2;
-
     // Named for the nested run, which cannot see primary-constructor parameters.
     private GenerationAgent Generation => generation;
     private ReflectionAgent Reflection => reflection;
@@ -63,6 +61,7 @@ public sealed class CycleSupervisor(
         private readonly CycleMeter _meter = new(call.Usage, settled => events.TryWrite(settled));
         private LlmException? _fatal;
         private AgentContext _context = null!;
+        private CyclePlan _plan = null!;
 
         private CancellationToken Token => _cts.Token;
 
@@ -74,14 +73,16 @@ public sealed class CycleSupervisor(
             var outcome = CycleOutcome.Completed;
             string? message = null;
             using var gate = new SemaphoreSlim(Math.Max(1, settings.MaxParallelCalls));
-            _context = new AgentContext(state.Goal, settings, call with { Usage = _meter, Concurrency = gate }, state.Snapshot().LatestMetaReview);
+            var before = state.Snapshot();
+            _plan = CyclePlan.For(settings, before);
+            _context = new AgentContext(state.Goal, settings, call with { Usage = _meter, Concurrency = gate }, before.LatestMetaReview);
             Emit(new CycleStarted(cycle));
             try
             {
                 await GenerateAsync();
                 await ReviewPendingAsync(CycleStep.Reflection);
                 await EmbedAsync(CycleStep.Proximity);
-                await RankAsync(CycleStep.Ranking, NewcomersOf(cycle), MatchBudget(), allowDebate: true);
+                await RankAsync(CycleStep.Ranking, NewcomersOf(cycle), _plan.MatchBudget, allowDebate: _plan.Debate);
                 await EvolveAsync(cycle);
                 await MetaReviewAsync(cycle);
                 if (_failures.Count > 0)
@@ -149,18 +150,12 @@ public sealed class CycleSupervisor(
             Emit(new CycleCompleted(report));
         }
 
-        private int MatchBudget() =>
-            Math.Max(1, (int)Math.Round(settings.MatchBudgetFactor * settings.HypothesesPerCycle) - settings.EvolutionsPerCycle);
-
         private static Func<Hypothesis, bool> NewcomersOf(int cycle) => h => h.CycleCreated == cycle && h.MatchesPlayed == 0;
 
         private async Task GenerateAsync()
         {
-            var wanted = settings.HypothesesPerCycle;
             var existing = state.Snapshot().Hypotheses.Select(h => h.Title).ToList();
-            var batches = Enumerable.Range(0, (wanted + HypothesesPerGenerationCall - 1) / HypothesesPerGenerationCall)
-                .Select(i => (Batch: i + 1, Count: Math.Min(HypothesesPerGenerationCall, wanted - i * HypothesesPerGenerationCall)))
-                .ToList();
+            var batches = _plan.GenerationBatches.Select((count, i) => (Batch: i + 1, Count: count)).ToList();
             var seen = new HashSet<string>(existing.Select(Normalise));
             await RunItemsAsync(CycleStep.Generation, batches, b => $"batch {b.Batch}", async (b, ct) =>
             {
@@ -233,7 +228,7 @@ public sealed class CycleSupervisor(
         private async Task EvolveAsync(int cycle)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var plans = EvolutionAgent.Plan(state.Snapshot().Ranked, settings.TopK, settings.EvolutionsPerCycle, cycle);
+            var plans = EvolutionAgent.Plan(state.Snapshot().Ranked, settings.TopK, _plan.Evolutions, cycle);
             var failuresBefore = _failures.Count;
             await RunItemsAsync(CycleStep.Evolution, plans, p => $"{p.Strategy} of {string.Join("+", p.Parents.Select(x => x.Id))}", async (p, ct) =>
             {
