@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 
 namespace CoScientist.Core.Cost;
 
+public sealed record ProviderReadFailure(DateTimeOffset At, string Reason);
+
 /// <summary>
 /// Asks OpenRouter (GET /key with the operator's key) what the key has spent today and this month, at
 /// start and every <c>cost_control:provider_usage_refresh_minutes</c>, and hands the figures to
@@ -16,8 +18,8 @@ public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard
 {
     private PeriodicTimer? _timer;
 
-    /// <summary>When the last read failed and why; null once a read succeeds.</summary>
-    public (DateTimeOffset At, string Reason)? LastFailure { get; private set; }
+    /// <summary>When the last read failed and why; null once a read succeeds. Replaced whole, so the admin page never sees half of one.</summary>
+    public ProviderReadFailure? LastFailure { get; private set; }
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -58,7 +60,7 @@ public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard
         if (read.Info is not { } info || info.UsageDaily is null && info.UsageMonthly is null)
         {
             var reason = read.Error ?? "the answer has no usage_daily or usage_monthly";
-            LastFailure = (answered, reason);
+            LastFailure = new ProviderReadFailure(answered, reason);
             var inForce = guard.Sources().ProviderReadAt is { } last
                 ? $"the figure read at {last.UtcDateTime:yyyy-MM-dd HH:mm} UTC (plus what settled since) or the ledger's, whichever is larger,"
                 : "the ledger's figure";
