@@ -24,7 +24,7 @@ public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before the app takes traffic: on a fresh disk the ledger alone would count today from zero.
-        await RefreshAsync(cancellationToken);
+        await RefreshSafelyAsync(cancellationToken);
         _timer = new PeriodicTimer(TimeSpan.FromMinutes(options.CurrentValue.ProviderUsageRefreshMinutes), clock);
         await base.StartAsync(cancellationToken);
     }
@@ -34,10 +34,24 @@ public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard
         try
         {
             while (await _timer!.WaitForNextTickAsync(stoppingToken))
-                await RefreshAsync(stoppingToken);
+                await RefreshSafelyAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Nothing here may stop the app: the host stops when a background service throws.</summary>
+    private async Task RefreshSafelyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RefreshAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LastFailure = new ProviderReadFailure(clock.GetUtcNow(), ex.GetType().Name);
+            logger.LogError(ex, "Reconciling the operator key's spend with OpenRouter failed; the last figure stays in force");
         }
     }
 
@@ -61,7 +75,7 @@ public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard
         {
             var reason = read.Error ?? "the answer has no usage_daily or usage_monthly";
             LastFailure = new ProviderReadFailure(answered, reason);
-            var inForce = guard.Sources().ProviderReadAt is { } last
+            var inForce = guard.Sources() is { ProviderReadAt: { } last } sources && (sources.ProviderToday ?? sources.ProviderMonth) is not null
                 ? $"the figure read at {last.UtcDateTime:yyyy-MM-dd HH:mm} UTC (plus what settled since) or the ledger's, whichever is larger,"
                 : "the ledger's figure";
             logger.LogWarning("Could not read the operator key's spend from OpenRouter ({Reason}); {InForce} stays in force for the caps", reason, inForce);
