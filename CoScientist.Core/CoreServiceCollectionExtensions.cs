@@ -63,6 +63,8 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
             sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
             sp.GetRequiredService<ILogger<OpenRouterKeyClient>>()));
+        services.AddSingleton<ProviderUsageReconciler>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProviderUsageReconciler>());
 
         // The client is composed once, as layers around the SDK; per-user facts ride on each request:
         // allow-list, then the cycle's parallel bound, then budget and ledger, then OpenRouter.

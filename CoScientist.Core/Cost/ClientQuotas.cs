@@ -1,4 +1,7 @@
 using CoScientist.Core.Llm;
+using CoScientist.Core.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CoScientist.Core.Cost;
@@ -27,20 +30,18 @@ public sealed class CycleLease(Action release) : IDisposable
 }
 
 /// <summary>
-/// Limits that a new tab cannot reset: cycles per client per hour (counted against both the IP
-/// and the browser cookie, so clearing cookies or switching networks alone does not help) and the
-/// server-wide number of concurrent cycles, which applies to visitors' own keys too.
+/// Limits that neither a new tab nor a restart can reset: cycles per client per hour on the shared
+/// key (counted against both the IP and the browser cookie, so clearing cookies or switching networks
+/// alone does not help; kept in the ledger) and the server-wide number of concurrent cycles, which
+/// applies to visitors' own keys too.
 /// </summary>
-public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, TimeProvider clock)
+public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, SpendLedger ledger, TimeProvider clock, ILogger<ClientQuotas> logger)
 {
     private static readonly TimeSpan Window = TimeSpan.FromHours(1);
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Queue<DateTimeOffset>> _starts = [];
     private int _running;
-    private DateTimeOffset _lastSweep;
 
     public int RunningCycles { get { lock (_gate) return _running; } }
-
 
     /// <summary>Claims a cycle for this client, or says which limit refuses it.</summary>
     public (CycleLease? Lease, LimitBlock? Block) TryStartCycle(ClientKey client, KeyKind keyKind)
@@ -49,26 +50,12 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Ti
         lock (_gate)
         {
             var now = clock.GetUtcNow();
-            Sweep(now);
             if (_running >= limits.MaxConcurrentCycles)
                 return (null, new LimitBlock(LimitKind.ConcurrentCycles,
                     $"The server is running its maximum of {limits.MaxConcurrentCycles} cycles at once ({_running} running). Try again in a minute.",
                     now.AddMinutes(1), OwnKeyHelps: false));
-            if (keyKind == KeyKind.Operator)
-            {
-                var used = Math.Max(Count("ip:" + client.IpHash, now), Count("browser:" + client.BrowserHash, now));
-                if (used >= limits.MaxCyclesPerClientPerHour)
-                {
-                    var oldest = new[] { "ip:" + client.IpHash, "browser:" + client.BrowserHash }
-                        .Where(_starts.ContainsKey).SelectMany(k => _starts[k]).Min();
-                    var reset = oldest + Window;
-                    return (null, new LimitBlock(LimitKind.ClientCyclesPerHour,
-                        $"You have run {used}/{limits.MaxCyclesPerClientPerHour} cycles in the last hour on the shared key. The next one is allowed at {LimitBlock.Until(reset, now)}.",
-                        reset, OwnKeyHelps: true));
-                }
-                Add("ip:" + client.IpHash, now);
-                Add("browser:" + client.BrowserHash, now);
-            }
+            if (keyKind == KeyKind.Operator && ClaimHourlySlot(client, limits.MaxCyclesPerClientPerHour, now) is { } block)
+                return (null, block);
             _running++;
             return (new CycleLease(() => { lock (_gate) _running--; }), null);
         }
@@ -80,38 +67,47 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Ti
         if (keyKind != KeyKind.Operator) return;
         lock (_gate)
         {
-            foreach (var key in new[] { "ip:" + client.IpHash, "browser:" + client.BrowserHash })
-                if (_starts.TryGetValue(key, out var queue) && queue.Count > 0)
-                    _starts[key] = new Queue<DateTimeOffset>(queue.Take(queue.Count - 1));
+            try
+            {
+                ledger.ForgetLatestClientStart(client.IpHash, client.BrowserHash);
+            }
+            catch (SqliteException ex)
+            {
+                logger.LogError(ex, "The spend ledger could not give a failed cycle's start back to the hourly limit");
+            }
         }
     }
 
-    private int Count(string key, DateTimeOffset now)
+    /// <summary>Counts the last hour's starts from the ledger and records this one there; null when it is allowed.</summary>
+    private LimitBlock? ClaimHourlySlot(ClientKey client, int limit, DateTimeOffset now)
     {
-        if (!_starts.TryGetValue(key, out var queue)) return 0;
-        while (queue.Count > 0 && now - queue.Peek() >= Window) queue.Dequeue();
-        return queue.Count;
-    }
-
-    private void Add(string key, DateTimeOffset now)
-    {
-        if (!_starts.TryGetValue(key, out var queue))
-            _starts[key] = queue = new Queue<DateTimeOffset>();
-        queue.Enqueue(now);
-    }
-
-    /// <summary>Forgets clients idle for an hour, so the table does not grow with every visitor ever seen.</summary>
-    private void Sweep(DateTimeOffset now)
-    {
-        if (now - _lastSweep < TimeSpan.FromMinutes(5)) return;
-        _lastSweep = now;
-        foreach (var key in _starts.Where(kv => kv.Value.Count == 0 || now - kv.Value.Last() >= Window).Select(kv => kv.Key).ToList())
-            _starts.Remove(key);
+        try
+        {
+            var (byIp, byBrowser) = ledger.ClientStartsAfter(client.IpHash, client.BrowserHash, now - Window);
+            var used = Math.Max(byIp.Count, byBrowser.Count);
+            if (used >= limit)
+            {
+                // Free again once enough of the starts behind each exhausted count have left the window.
+                var reset = new[] { byIp, byBrowser }.Where(s => s.Count >= limit).Max(s => s[s.Count - limit]) + Window;
+                return new LimitBlock(LimitKind.ClientCyclesPerHour,
+                    $"You have run {used}/{limit} cycles in the last hour on the shared key. The next one is allowed at {LimitBlock.Until(reset, now)}.",
+                    reset, OwnKeyHelps: true);
+            }
+            ledger.RecordClientStart(now, client.IpHash, client.BrowserHash, forgetBefore: now - Window);
+            return null;
+        }
+        catch (SqliteException ex)
+        {
+            // Unrecorded starts would slip past the limit after a restart: refuse rather than guess.
+            logger.LogError(ex, "The spend ledger could not count or record a cycle start for the hourly limit");
+            return new LimitBlock(LimitKind.ClientCyclesPerHour,
+                "The server could not check your hourly cycle limit right now. Try again in a minute.", now.AddMinutes(1), OwnKeyHelps: true);
+        }
     }
 }
 
 /// <summary>Salted hashes for client identifiers, so neither raw IPs nor cookie values are ever stored or shown.</summary>
-public sealed class ClientHasher(Storage.SpendLedger ledger)
+public sealed class ClientHasher(SpendLedger ledger)
 {
     private readonly Lazy<byte[]> _salt = new(() => Convert.FromHexString(ledger.ClientSalt()));
 

@@ -67,6 +67,10 @@ public sealed class CostControlOptions : IValidatableObject
     [ConfigurationKeyName("fallback_price_per_million_tokens"), Display(Name = "cost_control:fallback_price_per_million_tokens"), Range(0.01, 10_000.0)]
     public double FallbackPricePerMillionTokens { get; set; } = 20;
 
+    /// <summary>How often OpenRouter is asked what the operator's key has spent today and this month (see ProviderUsageReconciler).</summary>
+    [ConfigurationKeyName("provider_usage_refresh_minutes"), Display(Name = "cost_control:provider_usage_refresh_minutes"), Range(1, 24 * 60)]
+    public int ProviderUsageRefreshMinutes { get; set; } = 5;
+
     public decimal DailyCap => (decimal)DailySpendingLimitUsd;
     public decimal MonthlyCap => (decimal)MonthlySpendingLimitUsd;
 

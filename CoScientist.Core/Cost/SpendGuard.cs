@@ -14,10 +14,10 @@ public sealed record SpendReservation(long LedgerId, decimal WorstCaseUsd, DateO
 /// A call that would cross a cap with what is already spent is refused; one that only fails to fit
 /// beside calls still in flight waits for them to settle (their actual costs are usually far below
 /// their worst cases). Settling replaces the worst case with the actual cost; a failed call gives
-/// back its reservation. Totals start from the ledger, so they survive a restart. The kill switch
-/// pauses every operator call at once.
+/// back its reservation. Totals start from the ledger, so they survive a restart, and never fall below
+/// OpenRouter's own count for the key (SpendGuard.Provider.cs). The kill switch pauses every operator call at once.
 /// </summary>
-public sealed class SpendGuard
+public sealed partial class SpendGuard
 {
     private static readonly TimeSpan MaxWaitForRoom = TimeSpan.FromSeconds(60);
     private readonly SpendLedger _ledger;
@@ -59,7 +59,8 @@ public sealed class SpendGuard
         lock (_gate)
         {
             RollOver(_clock.GetUtcNow());
-            return (_daySpent + _dayHeld, _monthSpent + _monthHeld);
+            var (dayAbove, monthAbove) = ProviderAboveLedger();
+            return (_daySpent + _dayHeld + dayAbove, _monthSpent + _monthHeld + monthAbove);
         }
     }
 
@@ -158,6 +159,7 @@ public sealed class SpendGuard
         {
             if (reservation.Day == _day) { _dayHeld -= reservation.WorstCaseUsd; _daySpent += actual; }
             if (reservation.Month == _month) { _monthHeld -= reservation.WorstCaseUsd; _monthSpent += actual; }
+            _settledHere += actual;
             wake = _settled;
             _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -197,6 +199,8 @@ public sealed class SpendGuard
             ? $"The {period} spending limit of ${cap:0.00} on the shared key is nearly used up (${used:0.0000} spent) and the next cycle is expected to cost about ${next:0.0000}."
             : $"The {period} spending limit of ${cap:0.00} on the shared key is reached (${used:0.0000} spent).";
         RollOver(now);
+        var (dayAbove, monthAbove) = ProviderAboveLedger();
+        (day, month) = (day + dayAbove, month + monthAbove);
         var options = _options.CurrentValue;
         if (Paused)
             return new LimitBlock(LimitKind.Paused, "The operator has paused all LLM calls on the shared key.", null, OwnKeyHelps: true);

@@ -8,7 +8,16 @@ namespace CoScientist.Core.Llm;
 
 public sealed record KeyCheck(bool IsValid, string Message, decimal? LimitRemaining = null, bool IsFreeTier = false);
 
-/// <summary>Checks a visitor's own key with OpenRouter's GET /key before it is used. The key itself is never logged.</summary>
+/// <summary>What OpenRouter's GET /key says about a key; usage figures are USD, the daily and monthly ones over UTC periods.</summary>
+public sealed record KeyInfo(decimal? LimitRemaining, bool IsFreeTier, decimal? UsageDaily, decimal? UsageMonthly);
+
+/// <summary>A GET /key answer: the key's figures, or why there are none (HTTP status or error type; never the key).</summary>
+public sealed record KeyRead(KeyInfo? Info, HttpStatusCode? Status, string? Error);
+
+/// <summary>
+/// OpenRouter's GET /key: checks a visitor's own key before it is used, and reads the operator key's
+/// spend for the caps. The key itself is never logged.
+/// </summary>
 public sealed class OpenRouterKeyClient(HttpClient http, IOptions<OpenRouterOptions> options, ILogger<OpenRouterKeyClient> logger)
 {
     public async Task<KeyCheck> CheckAsync(string? key, CancellationToken cancellationToken = default)
@@ -18,6 +27,25 @@ public sealed class OpenRouterKeyClient(HttpClient http, IOptions<OpenRouterOpti
             return new KeyCheck(false, "Enter an OpenRouter API key.");
         if (key.Length > 200 || key.Any(char.IsWhiteSpace))
             return new KeyCheck(false, "That does not look like an OpenRouter API key.");
+        var read = await ReadAsync(key, cancellationToken);
+        if (read.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            return new KeyCheck(false, "OpenRouter does not accept this key.");
+        if (read.Status is { } status && read.Info is null)
+            return new KeyCheck(false, $"OpenRouter could not check the key right now (HTTP {(int)status}). Try again.");
+        if (read.Info is not { } info)
+        {
+            logger.LogWarning("Checking a visitor's key failed: {Error}", read.Error);
+            return new KeyCheck(false, "OpenRouter could not be reached to check the key. Try again.");
+        }
+        if (info.LimitRemaining is <= 0)
+            return new KeyCheck(false, "This key has no credit left (its limit is used up).", info.LimitRemaining, info.IsFreeTier);
+        return new KeyCheck(true, info.LimitRemaining is { } left ? $"Key accepted: ${left:0.00} of its limit remaining." : "Key accepted.",
+            info.LimitRemaining, info.IsFreeTier);
+    }
+
+    /// <summary>Reads a key's figures. Never throws for OpenRouter's sake: a failure comes back as its status or error type.</summary>
+    public async Task<KeyRead> ReadAsync(string key, CancellationToken cancellationToken = default)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.Value.BaseUri, "key"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         try
@@ -25,22 +53,21 @@ public sealed class OpenRouterKeyClient(HttpClient http, IOptions<OpenRouterOpti
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(15));
             using var response = await http.SendAsync(request, timeout.Token);
-            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                return new KeyCheck(false, "OpenRouter does not accept this key.");
             if (!response.IsSuccessStatusCode)
-                return new KeyCheck(false, $"OpenRouter could not check the key right now (HTTP {(int)response.StatusCode}). Try again.");
+                return new KeyRead(null, response.StatusCode, $"HTTP {(int)response.StatusCode}");
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
             var data = doc.RootElement.GetProperty("data");
-            decimal? remaining = data.TryGetProperty("limit_remaining", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDecimal() : null;
-            var free = data.TryGetProperty("is_free_tier", out var f) && f.ValueKind == JsonValueKind.True;
-            if (remaining is <= 0)
-                return new KeyCheck(false, "This key has no credit left (its limit is used up).", remaining, free);
-            return new KeyCheck(true, remaining is { } left ? $"Key accepted: ${left:0.00} of its limit remaining." : "Key accepted.", remaining, free);
+            return new KeyRead(new KeyInfo(Number(data, "limit_remaining"), data.TryGetProperty("is_free_tier", out var f) && f.ValueKind == JsonValueKind.True,
+                Number(data, "usage_daily"), Number(data, "usage_monthly")), response.StatusCode, null);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            logger.LogWarning("Checking a visitor's key failed: {Error}", ex.GetType().Name);
-            return new KeyCheck(false, "OpenRouter could not be reached to check the key. Try again.");
+            var error = ex is HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } h ? $"{ex.GetType().Name} ({h.HttpRequestError})"
+                : ex is TaskCanceledException && !cancellationToken.IsCancellationRequested ? "timed out" : ex.GetType().Name;
+            return new KeyRead(null, null, error);
         }
     }
+
+    private static decimal? Number(JsonElement data, string name) =>
+        data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDecimal() : null;
 }

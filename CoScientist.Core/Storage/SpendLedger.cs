@@ -80,6 +80,7 @@ public sealed partial class SpendLedger
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """;
         command.ExecuteNonQuery();
+        MigrateClientStarts(connection);
     }
 
     /// <summary>A per-installation secret that salts client hashes; kept in the ledger so hashes stay stable across restarts.</summary>

@@ -120,12 +120,26 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         return Results.Json(new { data = new { id, total_cost = g.Cost, tokens_prompt = g.Prompt, tokens_completion = g.Completion, cancelled = true } });
     }
 
+    /// <summary>What GET /key reports as the key's spend today and this month (UTC); by default what the fake charged that key.</summary>
+    public decimal? ProviderUsageDaily { get; set; }
+    public decimal? ProviderUsageMonthly { get; set; }
+
+    /// <summary>GET /key answers 503, as when OpenRouter's API is down.</summary>
+    public bool KeyInfoUnavailable { get; set; }
+
     private IResult KeyInfo(HttpContext http)
     {
+        if (KeyInfoUnavailable)
+            return Results.Json(new { error = new { code = 503, message = "Service Unavailable" } }, statusCode: 503);
         var key = Bearer(http);
         if (key is null || !AcceptedKeys.Contains(key))
             return Results.Json(new { error = new { code = 401, message = "No auth credentials found" } }, statusCode: 401);
-        return Results.Json(new { data = new { label = "sk-or-v1-abc...xyz", limit = 10.0, usage = 1.25, limit_remaining = 8.75, is_free_tier = false } });
+        var charged = ChargedTo(key);
+        return Results.Json(new { data = new
+        {
+            label = "sk-or-v1-abc...xyz", limit = 10.0, usage = 1.25, limit_remaining = 8.75, is_free_tier = false,
+            usage_daily = ProviderUsageDaily ?? charged, usage_weekly = ProviderUsageDaily ?? charged, usage_monthly = ProviderUsageMonthly ?? charged,
+        } });
     }
 
     private async Task Chat(HttpContext http)

@@ -2,6 +2,8 @@ using Bunit;
 using CoScientist.Core;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Embeddings;
+using CoScientist.Core.Llm;
+using CoScientist.Core.Storage;
 using CoScientist.Tests.Fakes;
 using CoScientist.Web.Admin;
 using CoScientist.Web.Components.Pages.Admin;
@@ -92,6 +94,12 @@ public sealed class AdminPageTests : MudTestContext
 
     private IRenderedComponent<AdminPage> RenderAdmin(string? token, bool production = true)
     {
+        AddAdminServices(token, production);
+        return Render<AdminPage>();
+    }
+
+    private void AddAdminServices(string? token, bool production)
+    {
         AddAppServices(new Dictionary<string, string?>
         {
             ["openrouter_base_url"] = _server.BaseUrl,
@@ -101,7 +109,6 @@ public sealed class AdminPageTests : MudTestContext
             ["cost_control:allowed_models_production:0"] = "meta-llama/llama-3.1-8b-instruct",
             ["cost_control:allowed_models_production:1"] = "google/gemini-2.0-flash-001",
         });
-        return Render<AdminPage>();
     }
 
     [Fact]
@@ -123,6 +130,7 @@ public sealed class AdminPageTests : MudTestContext
 
         cut.WaitForAssertion(() => Assert.Equal("0.000000", cut.Find("[data-testid=spend-today]").TextContent));
         Assert.Equal("0.000000", cut.Find("[data-testid=spend-month]").TextContent);
+        Assert.Equal("not read", cut.Find("[data-testid=spend-provider-today]").TextContent);
         Assert.NotEmpty(cut.FindAll("[data-testid=spend-by-model]"));
         Assert.Contains(cut.FindAll("[data-testid=admin-warning]"), w => w.TextContent.Contains("google/gemini-2.0-flash-001"));
     }
@@ -137,5 +145,44 @@ public sealed class AdminPageTests : MudTestContext
 
         cut.WaitForAssertion(() => Assert.True(Services.GetRequiredService<SpendGuard>().Paused));
         cut.WaitForAssertion(() => Assert.Equal("true", cut.Find("[data-testid=kill-switch]").GetAttribute("data-paused")));
+    }
+
+    [Fact]
+    public async Task TheOperatorSeesTheLedgersAndOpenRoutersCounts_AndWhichOneTheCapsUse()
+    {
+        AddAdminServices(token: null, production: false);
+        var guard = Services.GetRequiredService<SpendGuard>();
+        var call = await guard.ReserveAsync(new CallReservation(DateTimeOffset.UtcNow, "s", "c", "m", null, KeyKind.Operator, 0.2m), CancellationToken.None);
+        guard.Settle(call, new LlmUsage("m", null, 1, 1, 0.1m, null, Succeeded: true), error: null);
+        _server.ProviderUsageDaily = 0.4m;    // another app spent on the key today
+        _server.ProviderUsageMonthly = 0.05m; // OpenRouter behind the ledger
+        await Services.GetRequiredService<ProviderUsageReconciler>().RefreshAsync();
+
+        var cut = Render<AdminPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("0.400000", cut.Find("[data-testid=spend-today]").TextContent));
+        Assert.Equal("0.100000", cut.Find("[data-testid=spend-month]").TextContent);
+        Assert.Equal("0.100000", cut.Find("[data-testid=spend-ledger-today]").TextContent);
+        Assert.Equal("0.400000", cut.Find("[data-testid=spend-provider-today]").TextContent);
+        Assert.Equal("0.100000", cut.Find("[data-testid=spend-ledger-month]").TextContent);
+        Assert.Equal("0.050000", cut.Find("[data-testid=spend-provider-month]").TextContent);
+        var source = cut.Find("[data-testid=spend-source]");
+        Assert.Equal(("provider", "ledger"), (source.GetAttribute("data-today"), source.GetAttribute("data-month")));
+        Assert.Contains("OpenRouter's count today, the ledger's count this month", source.TextContent);
+        Assert.Contains("read at", cut.Find("[data-testid=spend-provider-read-at]").TextContent);
+    }
+
+    [Fact]
+    public async Task WhenOpenRoutersCountCannotBeRead_TheOperatorIsWarned()
+    {
+        AddAdminServices(token: null, production: false);
+        _server.KeyInfoUnavailable = true;
+        await Services.GetRequiredService<ProviderUsageReconciler>().RefreshAsync();
+
+        var cut = Render<AdminPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=admin-warning]"),
+            w => w.TextContent.Contains("could not be read") && w.TextContent.Contains("HTTP 503")));
+        Assert.Equal("ledger", cut.Find("[data-testid=spend-source]").GetAttribute("data-today"));
     }
 }

@@ -12,11 +12,11 @@ public sealed record AdminReport(
     IReadOnlyList<ModelSpend> ByModel, IReadOnlyList<HourSpend> ByHour, IReadOnlyList<SessionSummary> ActiveSessions,
     IReadOnlyList<SessionUsage> RecentSessions, IReadOnlyList<ErrorCount> Errors, EstimateAccuracy Accuracy,
     IReadOnlyList<TopicCount> Topics, IReadOnlyList<KeyKindUsage> ByKeyKind, IReadOnlyList<ModelSpend> VisitorByModel,
-    int RunningCycles, IReadOnlyList<string> Warnings, string Environment, string LedgerPath);
+    int RunningCycles, IReadOnlyList<string> Warnings, string Environment, string LedgerPath, SpendSources Sources);
 
 /// <summary>Gathers what the operator watches: spend against the caps, where it went, and what needs attention.</summary>
 public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, SessionRegistry sessions, ClientQuotas quotas, ModelPolicy policy,
-    IOptionsMonitor<CostControlOptions> costs, IOptions<StorageOptions> storage, DeploymentEnvironment environment, TimeProvider clock)
+    ProviderUsageReconciler providerUsage, IOptionsMonitor<CostControlOptions> costs, IOptions<StorageOptions> storage, DeploymentEnvironment environment, TimeProvider clock)
 {
     public async Task<AdminReport> BuildAsync(CancellationToken cancellationToken = default)
     {
@@ -30,6 +30,8 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
             warnings.Add($"Allow-listed models missing from the OpenRouter catalogue (not offered): {string.Join(", ", offer.DroppedAllowListed)}.");
         if (offer.CatalogProblem is { } problem)
             warnings.Add(problem);
+        if (providerUsage.LastFailure is { } failed)
+            warnings.Add($"OpenRouter's count of the shared key's spend could not be read at {failed.At.UtcDateTime:HH:mm} UTC ({failed.Reason}); the last figure read, or the ledger's, stays in force.");
         if (Hosting.StorageCheck.Warning(storage.Value.DataDir, environment.IsProduction) is { } storageWarning)
             warnings.Add(storageWarning);
         var options = costs.CurrentValue;
@@ -40,6 +42,6 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
             ledger.SpendByModel(month), ledger.SpendByHour(now.AddHours(-24)), sessions.Active(), ledger.Sessions(today),
             ledger.Errors(today), ledger.Accuracy(month), ledger.TopTopics(month), ledger.UsageByKeyKind(month),
             ledger.SpendByModel(month, KeyKind.Visitor), quotas.RunningCycles, warnings, environment.Name + " (" + environment.Reason + ")",
-            ledger.Path);
+            ledger.Path, guard.Sources());
     }
 }

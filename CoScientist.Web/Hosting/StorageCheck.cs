@@ -18,7 +18,7 @@ public static class StorageCheck
             .Select(parts => parts[4].Replace("\\040", " ").TrimEnd('/') + "/");
         var longest = mountPoints.Where(m => full.StartsWith(m, StringComparison.Ordinal)).MaxBy(m => m.Length) ?? "/";
         return longest == "/"
-            ? $"DATA_DIR ({dataDir}) is not on a mounted volume: the spend ledger, and with it today's and this month's spend against the caps, resets whenever the app restarts. Mount persistent storage (a Storage Bucket) there."
+            ? $"DATA_DIR ({dataDir}) is not on a mounted volume: the spend ledger resets whenever the app restarts. The caps then count from OpenRouter's figure for the key alone (none while OpenRouter cannot be reached), and the per-visitor hourly limit, the kill switch and the spend history are lost. Mount persistent storage (a Storage Bucket) there."
             : null;
     }
 }

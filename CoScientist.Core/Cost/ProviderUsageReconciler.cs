@@ -1,0 +1,91 @@
+using CoScientist.Core.Llm;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CoScientist.Core.Cost;
+
+public sealed record ProviderReadFailure(DateTimeOffset At, string Reason);
+
+/// <summary>
+/// Asks OpenRouter (GET /key with the operator's key) what the key has spent today and this month, at
+/// start and every <c>cost_control:provider_usage_refresh_minutes</c>, and hands the figures to
+/// <see cref="SpendGuard"/> as a floor under the ledger's. A failed read is logged and leaves the last
+/// figure in force.
+/// </summary>
+public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard guard, IOptions<OpenRouterOptions> openRouter,
+    IOptionsMonitor<CostControlOptions> options, TimeProvider clock, ILogger<ProviderUsageReconciler> logger) : BackgroundService
+{
+    private PeriodicTimer? _timer;
+
+    /// <summary>When the last read failed and why; null once a read succeeds. Replaced whole, so the admin page never sees half of one.</summary>
+    public ProviderReadFailure? LastFailure { get; private set; }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Before the app takes traffic: on a fresh disk the ledger alone would count today from zero.
+        await RefreshSafelyAsync(cancellationToken);
+        _timer = new PeriodicTimer(TimeSpan.FromMinutes(options.CurrentValue.ProviderUsageRefreshMinutes), clock);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _timer!.WaitForNextTickAsync(stoppingToken))
+                await RefreshSafelyAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Nothing here may stop the app: the host stops when a background service throws.</summary>
+    private async Task RefreshSafelyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RefreshAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LastFailure = new ProviderReadFailure(clock.GetUtcNow(), ex.GetType().Name);
+            logger.LogError(ex, "Reconciling the operator key's spend with OpenRouter failed; the last figure stays in force");
+        }
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        if (openRouter.Value.ApiKey is not { Length: > 0 } key)
+            return;
+        var mark = guard.SettledMark;
+        var asked = clock.GetUtcNow();
+        var read = await keys.ReadAsync(key, cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
+            return;
+        var answered = clock.GetUtcNow();
+        if (read.Info is not { } info || info.UsageDaily is null && info.UsageMonthly is null)
+        {
+            var reason = read.Error ?? "the answer has no usage_daily or usage_monthly";
+            LastFailure = new ProviderReadFailure(answered, reason);
+            var inForce = guard.Sources() is { ProviderReadAt: { } last } sources && (sources.ProviderToday ?? sources.ProviderMonth) is not null
+                ? $"the figure read at {last.UtcDateTime:yyyy-MM-dd HH:mm} UTC (plus what settled since) or the ledger's, whichever is larger,"
+                : "the ledger's figure";
+            logger.LogWarning("Could not read the operator key's spend from OpenRouter ({Reason}); {InForce} stays in force for the caps", reason, inForce);
+            return;
+        }
+        // An answer that straddles UTC midnight may count either day; the next read settles it.
+        if (DateOnly.FromDateTime(asked.UtcDateTime) != DateOnly.FromDateTime(answered.UtcDateTime))
+            return;
+        guard.ApplyProviderUsage(new ProviderUsage(info.UsageDaily, info.UsageMonthly, asked, mark));
+        LastFailure = null;
+        logger.LogDebug("OpenRouter counts ${Today} spent on the operator key today and ${Month} this month", info.UsageDaily, info.UsageMonthly);
+    }
+}
