@@ -13,6 +13,7 @@ using Microsoft.Extensions.Hosting;
 using CoScientist.Core.Embeddings;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Models;
+using CoScientist.Core.Research;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -94,6 +95,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ProximityAgent>();
         services.AddSingleton<MetaReviewAgent>();
         services.AddSingleton<CycleSupervisor>();
+        services.AddSingleton<CycleAdmission>();
+        services.AddSingleton<ResearchHost>();
         return services;
     }
 }

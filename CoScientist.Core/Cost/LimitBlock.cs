@@ -1,6 +1,6 @@
 namespace CoScientist.Core.Cost;
 
-public enum LimitKind { SessionCycles, SessionRequests, ClientCyclesPerHour, ConcurrentCycles, DailySpend, MonthlySpend, Paused, SessionExpired }
+public enum LimitKind { SessionCycles, SessionRequests, ClientCyclesPerHour, ConcurrentCycles, DailySpend, MonthlySpend, Paused, SessionExpired, StorageUnavailable }
 
 /// <summary>Why a request was refused: which limit, how much of it is used, and when it frees up.</summary>
 public sealed record LimitBlock(LimitKind Kind, string Message, DateTimeOffset? ResetsAt, bool OwnKeyHelps)

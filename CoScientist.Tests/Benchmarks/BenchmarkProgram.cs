@@ -63,8 +63,8 @@ public static class BenchmarkProgram
             while (sessions.Any(s => s.IsRunning)) await Task.Delay(50);
             var charged = server.TotalCharged;
             Console.WriteLine($"  cap ${cap:0.00}: charged ${charged:0.000000} ({charged / cap:P0} of the cap), overshoot ${Math.Max(0, charged - cap):0.000000}, " +
-                              $"{server.CompletedCalls} calls, {sessions.Count(s => s.Status == SessionStatus.Completed)} cycles completed, " +
-                              $"{sessions.Count(s => s.Status == SessionStatus.Blocked)} blocked, {watch.Elapsed.TotalSeconds:F1} s");
+                              $"{server.CompletedCalls} calls, {sessions.Count(s => s.Status == ResearchStatus.Completed)} cycles completed, " +
+                              $"{sessions.Count(s => s.Status == ResearchStatus.Blocked)} blocked, {watch.Elapsed.TotalSeconds:F1} s");
         }
     }
 

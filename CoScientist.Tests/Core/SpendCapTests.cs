@@ -1,3 +1,4 @@
+using CoScientist.Core.Research;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
@@ -54,8 +55,8 @@ public sealed class SpendCapTests : IAsyncLifetime
 
         Assert.True(_server.TotalCharged <= cap, $"OpenRouter charged ${_server.TotalCharged} against a ${cap} cap");
         Assert.True(_server.TotalCharged > cap / 4, $"the cap was barely used (${_server.TotalCharged}): reservations are too pessimistic to be useful");
-        Assert.Contains(sessions, s => s.Status == SessionStatus.Blocked);
-        Assert.All(sessions.Where(s => s.Status == SessionStatus.Blocked), s => Assert.Contains("daily spending limit", s.LimitMessage));
+        Assert.Contains(sessions, s => s.Status == ResearchStatus.Blocked);
+        Assert.All(sessions.Where(s => s.Status == ResearchStatus.Blocked), s => Assert.Contains("daily spending limit", s.LimitMessage));
         var (today, _) = services.GetRequiredService<SpendGuard>().Totals();
         Assert.Equal(_server.TotalCharged, today, 6);
     }
@@ -67,7 +68,7 @@ public sealed class SpendCapTests : IAsyncLifetime
         await using (var first = Services(cap))
         {
             for (var i = 0; i < 10; i++)
-                if ((await RunSessionsAsync(first, 1))[0].Status == SessionStatus.Blocked)
+                if ((await RunSessionsAsync(first, 1))[0].Status == ResearchStatus.Blocked)
                     break;
         }
         var chargedBefore = _server.TotalCharged;
@@ -79,7 +80,7 @@ public sealed class SpendCapTests : IAsyncLifetime
 
         Assert.Equal(chargedBefore, today, 6);
         Assert.Equal(chargedBefore, month, 6);
-        Assert.Equal(SessionStatus.Blocked, sessions[0].Status);
+        Assert.Equal(ResearchStatus.Blocked, sessions[0].Status);
         Assert.Contains("daily spending limit", sessions[0].LimitMessage);
         Assert.True(chargedBefore + _server.TotalCharged <= cap, "the restart gave the cap a fresh start");
         var guard = second.GetRequiredService<SpendGuard>();

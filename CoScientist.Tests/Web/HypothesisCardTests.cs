@@ -54,17 +54,17 @@ public class HypothesisCardTests : MudTestContext
 public class CycleProgressTests : MudTestContext
 {
     [Theory]
-    [InlineData(SessionStatusName.Idle, "idle")]
-    [InlineData(SessionStatusName.Running, "running")]
-    [InlineData(SessionStatusName.Completed, "completed")]
-    [InlineData(SessionStatusName.Failed, "failed")]
-    [InlineData(SessionStatusName.Blocked, "blocked")]
-    public void TheStatus_CarriesItsStateForTestsAndScreenReaders(SessionStatusName status, string expected)
+    [InlineData(ResearchStatusName.Idle, "idle")]
+    [InlineData(ResearchStatusName.Running, "running")]
+    [InlineData(ResearchStatusName.Completed, "completed")]
+    [InlineData(ResearchStatusName.Failed, "failed")]
+    [InlineData(ResearchStatusName.Blocked, "blocked")]
+    public void TheStatus_CarriesItsStateForTestsAndScreenReaders(ResearchStatusName status, string expected)
     {
         var cut = Render<CycleProgress>(p => p
-            .Add(c => c.Status, (CoScientist.Web.Session.SessionStatus)status)
+            .Add(c => c.Status, (CoScientist.Core.Research.ResearchStatus)status)
             .Add(c => c.Message, "A message")
-            .Add(c => c.Steps, CoScientist.Web.Session.StepView.Initial()));
+            .Add(c => c.Steps, CoScientist.Core.Research.StepView.Initial()));
 
         var node = cut.Find("[data-testid=cycle-status]");
         Assert.Equal(expected, node.GetAttribute("data-state"));
@@ -76,12 +76,12 @@ public class CycleProgressTests : MudTestContext
     public void FailedItems_AreListedWithTheirErrors()
     {
         var cut = Render<CycleProgress>(p => p
-            .Add(c => c.Status, CoScientist.Web.Session.SessionStatus.Completed)
+            .Add(c => c.Status, CoScientist.Core.Research.ResearchStatus.Completed)
             .Add(c => c.Failures, [new ItemFailure(CycleStep.Reflection, "H002", "OpenRouter is rate-limiting requests (429)")])
-            .Add(c => c.Steps, CoScientist.Web.Session.StepView.Initial()));
+            .Add(c => c.Steps, CoScientist.Core.Research.StepView.Initial()));
 
         Assert.Contains("What failed (1)", cut.Markup);
     }
 
-    public enum SessionStatusName { Idle, Running, Completed, Failed, Blocked }
+    public enum ResearchStatusName { Idle, Running, Completed, Failed, Blocked }
 }

@@ -1,3 +1,4 @@
+using CoScientist.Core.Research;
 using System.Net;
 using System.Net.Sockets;
 using CoScientist.Core.Configuration;
@@ -68,7 +69,7 @@ public sealed class ProviderOutageSessionTests : IAsyncLifetime
             Assert.True(session.IsRunning, $"attempt {attempt + 1} was refused: {session.LimitMessage}");
             await Wait.UntilAsync(() => !session.IsRunning);
 
-            Assert.Equal(SessionStatus.Failed, session.Status);
+            Assert.Equal(ResearchStatus.Failed, session.Status);
             Assert.Contains("OpenRouter could not be reached", session.StatusMessage);
             Assert.Contains("does not count against your cycle limits", session.StatusMessage);
         }
@@ -88,7 +89,7 @@ public sealed class ProviderOutageSessionTests : IAsyncLifetime
         Assert.Null(await session.StartCycleAsync(Form()));
         await Wait.UntilAsync(() => !session.IsRunning);
 
-        Assert.Equal(SessionStatus.Failed, session.Status);
+        Assert.Equal(ResearchStatus.Failed, session.Status);
         Assert.Contains("time limit", session.StatusMessage);
         Assert.NotEmpty(session.Snapshot()!.Hypotheses);
         Assert.Equal(0, _services.GetRequiredService<ClientQuotas>().RunningCycles);

@@ -1,3 +1,4 @@
+using CoScientist.Core.Research;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
 using CoScientist.Tests.Fakes;
@@ -56,7 +57,7 @@ public sealed class QuotaTests : IAsyncLifetime
         Assert.Null(await session.StartCycleAsync(Form(hypotheses)));
         Assert.True(session.IsRunning, $"the cycle was refused: {session.LimitMessage}");
         await Wait.UntilAsync(() => !session.IsRunning);
-        Assert.Equal(SessionStatus.Completed, session.Status);
+        Assert.Equal(ResearchStatus.Completed, session.Status);
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed class QuotaTests : IAsyncLifetime
         var calls = _server.Requests.Count;
         await tab.StartCycleAsync(Form());
 
-        Assert.Equal(SessionStatus.Blocked, tab.Status);
+        Assert.Equal(ResearchStatus.Blocked, tab.Status);
         Assert.Contains("2/2 cycles", tab.LimitMessage);
         Assert.Contains("your own OpenRouter key", tab.LimitMessage);
         Assert.Equal(calls, _server.Requests.Count);
@@ -93,7 +94,7 @@ public sealed class QuotaTests : IAsyncLifetime
         await tab.StartCycleAsync(Form());
 
         Assert.Equal(0, tab.Quota.CyclesUsed);
-        Assert.Equal(SessionStatus.Blocked, tab.Status);
+        Assert.Equal(ResearchStatus.Blocked, tab.Status);
         Assert.Contains("2/2 requests", tab.LimitMessage);
     }
 
@@ -106,13 +107,13 @@ public sealed class QuotaTests : IAsyncLifetime
 
         var third = NewTab();
         await third.StartCycleAsync(Form());
-        Assert.Equal(SessionStatus.Blocked, third.Status);
+        Assert.Equal(ResearchStatus.Blocked, third.Status);
         Assert.Contains("2/2 cycles in the last hour", third.LimitMessage);
         Assert.Contains("10:00 UTC", third.LimitMessage);
 
         var sameBrowserNewNetwork = NewTab(new ClientKey("another-ip", _visitor.BrowserHash));
         await sameBrowserNewNetwork.StartCycleAsync(Form());
-        Assert.Equal(SessionStatus.Blocked, sameBrowserNewNetwork.Status);
+        Assert.Equal(ResearchStatus.Blocked, sameBrowserNewNetwork.Status);
 
         _clock.Advance(TimeSpan.FromMinutes(61));
         await RunAsync(NewTab());
@@ -129,7 +130,7 @@ public sealed class QuotaTests : IAsyncLifetime
         var second = NewTab(new ClientKey("b", "b"));
         await second.StartCycleAsync(Form());
 
-        Assert.Equal(SessionStatus.Blocked, second.Status);
+        Assert.Equal(ResearchStatus.Blocked, second.Status);
         Assert.Contains("maximum of 1 cycles at once", second.LimitMessage);
         first.Cancel();
         await Wait.UntilAsync(() => !first.IsRunning);
@@ -146,7 +147,7 @@ public sealed class QuotaTests : IAsyncLifetime
         _clock.Advance(TimeSpan.FromMinutes(31));
         await tab.StartCycleAsync(Form());
 
-        Assert.Equal(SessionStatus.Blocked, tab.Status);
+        Assert.Equal(ResearchStatus.Blocked, tab.Status);
         Assert.Contains("30 minutes without activity", tab.LimitMessage);
     }
 

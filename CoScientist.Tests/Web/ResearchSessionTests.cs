@@ -1,3 +1,4 @@
+using CoScientist.Core.Research;
 using CoScientist.Core.Configuration;
 using CoScientist.Tests.Fakes;
 using CoScientist.Web.Extensions;
@@ -49,7 +50,7 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         await Task.Delay(600);
 
         Assert.Equal(requestsAtClose, _server.Requests.Count);
-        Assert.NotEqual(SessionStatus.Completed, session.Status);
+        Assert.NotEqual(ResearchStatus.Completed, session.Status);
     }
 
     [Fact]
@@ -59,11 +60,11 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         await using var second = NewSession();
 
         await first.StartCycleAsync(Form("goal one"));
-        await Wait.UntilAsync(() => first.Status == SessionStatus.Completed);
+        await Wait.UntilAsync(() => first.Status == ResearchStatus.Completed);
 
         Assert.NotEqual(first.Id, second.Id);
         Assert.Null(second.State);
-        Assert.Equal(SessionStatus.Idle, second.Status);
+        Assert.Equal(ResearchStatus.Idle, second.Status);
         Assert.True(first.State!.Snapshot().Hypotheses.Count > 0);
     }
 
@@ -72,16 +73,16 @@ public sealed class ResearchSessionTests : IAsyncLifetime
     {
         await using var session = NewSession();
         await session.StartCycleAsync(Form("goal"));
-        await Wait.UntilAsync(() => session.Status == SessionStatus.Completed);
+        await Wait.UntilAsync(() => session.Status == ResearchStatus.Completed);
         var first = session.State!;
 
         await session.StartCycleAsync(Form("goal"));
-        await Wait.UntilAsync(() => session.Status == SessionStatus.Completed && session.State!.Cycle == 2);
+        await Wait.UntilAsync(() => session.Status == ResearchStatus.Completed && session.State!.Cycle == 2);
         Assert.Same(first, session.State);
 
         await session.StartCycleAsync(Form("a different goal"));
         Assert.NotSame(first, session.State);
-        await Wait.UntilAsync(() => session.Status == SessionStatus.Completed);
+        await Wait.UntilAsync(() => session.Status == ResearchStatus.Completed);
     }
 
     [Theory]

@@ -13,6 +13,16 @@ public sealed class ResearchForm
     public double EloK { get; set; }
     public int TopK { get; set; }
 
+    /// <summary>The settings asked for, before the server clamps them.</summary>
+    public CoScientist.Core.Research.ResearchSettings ToSettings(ResearchOptions defaults, string model) => defaults.ToSettings(model) with
+    {
+        HypothesesPerCycle = Hypotheses,
+        GenerationTemperature = GenerationTemperature,
+        ReflectionTemperature = ReflectionTemperature,
+        EloKFactor = EloK,
+        TopK = TopK,
+    };
+
     public static ResearchForm From(ResearchOptions options) => new()
     {
         Model = options.LlmModel,

@@ -17,12 +17,8 @@ public sealed partial class ResearchSession
         if (check.IsValid)
         {
             _visitorKey = key!.Trim();
-            if (Status == SessionStatus.Blocked && !Quota.IsExpired)
-            {
-                Status = State is null ? SessionStatus.Idle : SessionStatus.Completed;
-                LimitMessage = null;
-                StatusMessage = "Your own key is in use: the shared key's limits no longer apply to you.";
-            }
+            if (_limitMessage is not null && !Quota.IsExpired)
+                _limitMessage = null;
             _logger.LogInformation("Session {Session} switched to the visitor's own key", Id);
             await NotifyAsync();
         }

@@ -1,54 +1,44 @@
-using CoScientist.Core.Agents.Supervisor;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Models;
 using CoScientist.Core.Research;
-using CoScientist.Core.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CoScientist.Web.Session;
 
 /// <summary>
-/// One visitor's research, scoped to the Blazor circuit: it owns the research state, the running
-/// cycle and its cancellation, the session's quota counters and the visitor's own key (in memory
-/// only). Components subscribe to <see cref="Changed"/>; closing the tab disposes the circuit's
-/// scope, which cancels the run and forgets the key.
+/// The circuit's adapter onto the research it shows: it attaches to a <see cref="LiveResearch"/> of
+/// the <see cref="ResearchHost"/>, forwards commands with this visitor's identity, quota and key, and
+/// passes changes on to the components watching it. The running cycle belongs to the host, not to
+/// this circuit. The visitor's own key lives here, in memory only.
 /// </summary>
 public sealed partial class ResearchSession : IAsyncDisposable
 {
-    private readonly CycleSupervisor _supervisor;
+    private readonly ResearchHost _host;
     private readonly ModelPolicy _policy;
-    private readonly ClientQuotas _clientQuotas;
-    private readonly SpendGuard _spendGuard;
-    private readonly SpendLedger _ledger;
     private readonly OpenRouterKeyClient _keyClient;
-    private readonly CoScientist.Core.Embeddings.MiniLmEmbeddingModel _embeddings;
     private readonly ResearchOptions _research;
-    private readonly DeploymentOptions _deployment;
     private readonly ClientContext _client;
     private readonly SessionRegistry _registry;
-    private readonly TimeProvider _clock;
     private readonly ILogger<ResearchSession> _logger;
-    private readonly Lock _gate = new();
-    private readonly List<ItemFailure> _failures = [];
+    private readonly List<Func<Task>> _watchers = [];
     private readonly ITimer _idleTimer;
-    private CancellationTokenSource? _runCts;
-    private Task _run = Task.CompletedTask;
-    private IReadOnlyList<StepView> _steps = StepView.Initial();
+    private LiveResearch _live;
+    private IDisposable _attachment;
     private string? _visitorKey;
-    private bool _starting;
+    private string? _limitMessage;
 
-    public ResearchSession(CycleSupervisor supervisor, ModelPolicy policy, ClientQuotas clientQuotas, SpendGuard spendGuard,
-        SpendLedger ledger, OpenRouterKeyClient keyClient, CoScientist.Core.Embeddings.MiniLmEmbeddingModel embeddings, IOptions<ResearchOptions> research, IOptions<DeploymentOptions> deployment,
-        IOptions<CostControlOptions> costs, DeploymentEnvironment environment, ClientContext client, SessionRegistry registry,
-        TimeProvider clock, ILogger<ResearchSession> logger)
+    public ResearchSession(ResearchHost host, ModelPolicy policy, OpenRouterKeyClient keyClient, IOptions<ResearchOptions> research,
+        IOptions<DeploymentOptions> deployment, IOptions<CostControlOptions> costs, DeploymentEnvironment environment, ClientContext client,
+        SessionRegistry registry, TimeProvider clock, ILogger<ResearchSession> logger)
     {
-        (_supervisor, _policy, _clientQuotas, _spendGuard, _ledger, _keyClient, _embeddings) = (supervisor, policy, clientQuotas, spendGuard, ledger, keyClient, embeddings);
-        (_research, _deployment, _client, _registry, _clock, _logger) = (research.Value, deployment.Value, client, registry, clock, logger);
+        (_host, _policy, _keyClient, _research, _client, _registry, _logger) = (host, policy, keyClient, research.Value, client, registry, logger);
         Environment = environment;
-        Quota = new SessionQuota(_deployment, costs.Value, clock);
+        Quota = new SessionQuota(deployment.Value, costs.Value, clock);
         StartedAt = clock.GetUtcNow();
+        _live = host.Create();
+        _attachment = _live.Subscribe(NotifyAsync);
         _registry.Add(Id, () => new SessionSummary(Id, _client.Client.LedgerHash, StartedAt, Quota.CyclesUsed, Quota.RequestsUsed, IsRunning, UsesOwnKey),
             StopAsync);
         _idleTimer = clock.CreateTimer(_ => _ = ExpireIfIdleAsync(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -58,46 +48,45 @@ public sealed partial class ResearchSession : IAsyncDisposable
     public DateTimeOffset StartedAt { get; }
     public DeploymentEnvironment Environment { get; }
     public SessionQuota Quota { get; }
-    public int MaxGoalLength => _deployment.MaxGoalLength;
-    public ResearchState? State { get; private set; }
-    public SessionStatus Status { get; private set; } = SessionStatus.Idle;
-    public string StatusMessage { get; private set; } = "Enter a research goal and run a cycle.";
+    public int MaxGoalLength => _host.Admission.MaxGoalLength;
+    public int MaxHypothesesPerCycle => _host.Admission.MaxHypothesesPerCycle;
+
+    /// <summary>The research this circuit shows.</summary>
+    public LiveResearch Research => _live;
+    public ResearchState? State => _live.State.Cycle == 0 && _live.State.Snapshot().Hypotheses.Count == 0 ? null : _live.State;
+    public ResearchStatus Status => _limitMessage is not null && !_live.IsRunning ? ResearchStatus.Blocked : _live.Status;
+    public string StatusMessage => _limitMessage is not null && !_live.IsRunning
+        ? "A limit stops new cycles for now. Everything produced so far is kept."
+        : _live.StatusMessage;
     /// <summary>The message of the limit that blocks this session, shown with test id limit-message.</summary>
-    public string? LimitMessage { get; private set; }
-    public int? RunningCycle { get; private set; }
-    public decimal RunningCost { get; private set; }
-    public CycleEstimate? LastEstimate { get; private set; }
-    /// <summary>The settings of the latest run, for exports.</summary>
-    public ResearchSettings? LastSettings { get; private set; }
-    public decimal? LastActualCost { get; private set; }
-    public IReadOnlyList<StepView> Steps => _steps;
-    public IReadOnlyList<ItemFailure> Failures { get { lock (_gate) return _failures.ToList(); } }
-    public bool IsRunning => Status == SessionStatus.Running;
+    public string? LimitMessage => _limitMessage ?? (_live.Status == ResearchStatus.Blocked ? _live.StoppedByLimit : null);
+    public int? RunningCycle => _live.RunningCycle;
+    public decimal RunningCost => _live.RunningCost;
+    public CycleEstimate? LastEstimate => _live.LastEstimate;
+    public ResearchSettings? LastSettings => _live.LastSettings;
+    public decimal? LastActualCost => _live.LastActualCost;
+    public IReadOnlyList<StepView> Steps => _live.Steps;
+    public IReadOnlyList<ItemFailure> Failures => _live.Failures;
+    public bool IsRunning => _live.IsRunning;
     public bool UsesOwnKey => _visitorKey is not null;
     public KeyKind KeyKind => UsesOwnKey ? KeyKind.Visitor : KeyKind.Operator;
 
-    /// <summary>Raised (off the renderer's thread) whenever anything visible changed.</summary>
-    public event Func<Task>? Changed;
-
     public ResearchSnapshot? Snapshot() => State?.Snapshot();
+
+    /// <summary>
+    /// Calls <paramref name="onChange"/> (off the renderer's thread) whenever anything visible changed, until disposed.
+    /// Its exceptions reach the caller's own error handling: components pass a handler that dispatches them.
+    /// </summary>
+    public IDisposable Subscribe(Func<Task> onChange)
+    {
+        lock (_watchers) _watchers.Add(onChange);
+        return new Watch(this, onChange);
+    }
 
     public Task<ModelOffer> OfferAsync(CancellationToken cancellationToken = default) => _policy.OfferAsync(KeyKind, cancellationToken);
 
-    /// <summary>The most hypotheses per cycle this deployment allows.</summary>
-    public int MaxHypothesesPerCycle => Environment.IsProduction ? _deployment.MaxHypothesesPerCycle : 20;
-
     /// <summary>The settings a run would use: the user's choices, clamped on the server whatever the browser sent.</summary>
-    public ResearchSettings SettingsFor(ResearchForm form, string model)
-    {
-        return _research.ToSettings(model) with
-        {
-            HypothesesPerCycle = Math.Clamp(form.Hypotheses, 1, MaxHypothesesPerCycle),
-            GenerationTemperature = Math.Clamp(form.GenerationTemperature, 0, 2),
-            ReflectionTemperature = Math.Clamp(form.ReflectionTemperature, 0, 2),
-            EloKFactor = Math.Clamp(form.EloK, 1, 200),
-            TopK = Math.Clamp(form.TopK, 1, 10),
-        };
-    }
+    public ResearchSettings SettingsFor(ResearchForm form, string model) => _host.Admission.Clamp(form.ToSettings(_research, model));
 
     /// <summary>What <see cref="SettingsFor"/> changed, in words, so a clamped value is never a silent surprise.</summary>
     public IReadOnlyList<string> ClampNotices(ResearchForm form)
@@ -127,53 +116,45 @@ public sealed partial class ResearchSession : IAsyncDisposable
 
     private async Task NotifyAsync()
     {
-        if (Changed is not { } handlers) return;
-        foreach (var handler in handlers.GetInvocationList().Cast<Func<Task>>())
-        {
-            try
-            {
-                await handler();
-            }
-            catch (Exception ex)
-            {
-                _logger.LogWarning(ex, "Session {Session}: a subscriber failed to update", Id);
-            }
-        }
+        Func<Task>[] watchers;
+        lock (_watchers) watchers = _watchers.ToArray();
+        foreach (var watcher in watchers)
+            await watcher();
     }
 
     private async Task ExpireIfIdleAsync()
     {
-        if (IsRunning || !Quota.IsExpired || Status == SessionStatus.Blocked && LimitMessage == Quota.Check(KeyKind)?.Message)
+        if (IsRunning || !Quota.IsExpired || Status == ResearchStatus.Blocked && LimitMessage == Quota.Check(KeyKind)?.Message)
             return;
         _visitorKey = null;
-        Block(Quota.Check(KeyKind)!);
+        _limitMessage = Quota.Check(KeyKind)!.FullMessage;
         await NotifyAsync();
     }
 
     /// <summary>Cancels the running cycle, if any, and waits until its calls are settled.</summary>
     public async Task StopAsync()
     {
-        CancellationTokenSource? cts;
-        lock (_gate)
-            cts = _runCts;
-        cts?.Cancel();
-        try
-        {
-            await _run.WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-        {
+        if (!await _live.StopAsync(TimeSpan.FromSeconds(10)))
             _logger.LogWarning("Session {Session}: the cycle did not stop within 10 s", Id);
-        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        Changed = null;
+        lock (_watchers) _watchers.Clear();
         _registry.Remove(Id);
         await _idleTimer.DisposeAsync();
+        // Until research is durable and reachable by its link, a cycle nobody can come back to is not worth paying for.
         await StopAsync();
+        _attachment.Dispose();
+        _host.Release(_live);
         _visitorKey = null;
-        _runCts?.Dispose();
+    }
+
+    private sealed class Watch(ResearchSession session, Func<Task> onChange) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (session._watchers) session._watchers.Remove(onChange);
+        }
     }
 }

@@ -1,6 +1,4 @@
-using CoScientist.Core.Research;
-
-namespace CoScientist.Web.Session;
+namespace CoScientist.Core.Research;
 
 public enum StepState { Pending, Running, Done }
 
@@ -22,4 +20,5 @@ public sealed record StepView(CycleStep Step, StepState State, int Done, int Tot
     };
 }
 
-public enum SessionStatus { Idle, Running, Completed, Failed, Blocked }
+/// <summary>Where a research stands, as its page shows it. Interrupted: a cycle was running when the server stopped.</summary>
+public enum ResearchStatus { Idle, Running, Completed, Failed, Blocked, Interrupted }

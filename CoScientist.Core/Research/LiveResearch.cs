@@ -1,0 +1,109 @@
+using CoScientist.Core.Cost;
+
+namespace CoScientist.Core.Research;
+
+/// <summary>
+/// One research as it is live in this server: its state, the cycle running on it (if any) and the
+/// progress everyone watching it sees. Owned by the <see cref="ResearchHost"/>, not by any circuit:
+/// a cycle goes on when the tab that started it closes, and anyone attached sees it live.
+/// Watchers subscribe with a callback; a failing watcher is reported to the host, never swallowed
+/// silently, and never stops the others.
+/// </summary>
+public sealed partial class LiveResearch(string id, ResearchState state)
+{
+    private readonly Lock _gate = new();
+    private readonly List<ItemFailure> _failures = [];
+    private readonly List<Func<Task>> _watchers = [];
+    private IReadOnlyList<StepView> _steps = StepView.Initial();
+    private CancellationTokenSource? _runCts;
+    private Task _run = Task.CompletedTask;
+
+    public string Id { get; } = id;
+    public ResearchState State { get; private set; } = state;
+    public string Goal => State.Goal;
+    public ResearchStatus Status { get; private set; } = ResearchStatus.Idle;
+    public string StatusMessage { get; private set; } = "Enter a research goal and run a cycle.";
+    /// <summary>The limit that stopped the last cycle part-way, if one did.</summary>
+    public string? StoppedByLimit { get; private set; }
+    public int? RunningCycle { get; private set; }
+    public decimal RunningCost { get; private set; }
+    public CycleEstimate? LastEstimate { get; private set; }
+    /// <summary>The settings of the latest run, for exports.</summary>
+    public ResearchSettings? LastSettings { get; private set; }
+    public decimal? LastActualCost { get; private set; }
+    public IReadOnlyList<StepView> Steps { get { lock (_gate) return _steps; } }
+    public IReadOnlyList<ItemFailure> Failures { get { lock (_gate) return _failures.ToList(); } }
+    public bool IsRunning => Status == ResearchStatus.Running;
+    public int Watchers { get { lock (_gate) return _watchers.Count; } }
+    /// <summary>The running cycle's task; completed when none runs.</summary>
+    public Task Run { get { lock (_gate) return _run; } }
+
+    public ResearchSnapshot Snapshot() => State.Snapshot();
+
+    /// <summary>Calls <paramref name="onChange"/> (off the renderer's thread) whenever anything visible changed, until disposed.</summary>
+    public IDisposable Subscribe(Func<Task> onChange)
+    {
+        lock (_gate) _watchers.Add(onChange);
+        return new Subscription(this, onChange);
+    }
+
+    internal Action<Exception>? WatcherFailed { get; set; }
+
+    internal async Task NotifyAsync()
+    {
+        Func<Task>[] watchers;
+        lock (_gate) watchers = _watchers.ToArray();
+        foreach (var watcher in watchers)
+        {
+            try
+            {
+                await watcher();
+            }
+            catch (Exception ex)
+            {
+                WatcherFailed?.Invoke(ex);
+            }
+        }
+    }
+
+    /// <summary>A new goal starts the research afresh; the same goal builds on what is there.</summary>
+    internal void ResetForGoal(string goal)
+    {
+        lock (_gate)
+            if (!string.Equals(State.Goal, goal, StringComparison.Ordinal))
+                State = new ResearchState(goal);
+    }
+
+    public void Cancel()
+    {
+        lock (_gate) _runCts?.Cancel();
+    }
+
+    /// <summary>Cancels the running cycle, if any, and waits (up to <paramref name="timeout"/>) until its calls are settled.</summary>
+    public async Task<bool> StopAsync(TimeSpan timeout)
+    {
+        Task run;
+        lock (_gate)
+        {
+            _runCts?.Cancel();
+            run = _run;
+        }
+        try
+        {
+            await run.WaitAsync(timeout);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class Subscription(LiveResearch research, Func<Task> onChange) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (research._gate) research._watchers.Remove(onChange);
+        }
+    }
+}
