@@ -2,6 +2,7 @@ using CoScientist.Web.Admin;
 using CoScientist.Web.Components;
 using CoScientist.Web.Hosting;
 using CoScientist.Web.Session;
+using Microsoft.AspNetCore.SignalR;
 using MudBlazor.Services;
 
 namespace CoScientist.Web.Extensions;
@@ -17,6 +18,8 @@ public static class WebExtensions
         // in Production serves a working page; a publish output has no manifest and this does nothing.
         builder.WebHost.UseStaticWebAssets();
         var circuits = builder.Configuration.GetSection("circuits");
+        var messageLimit = MessageSizeLimit.From(builder.Configuration);
+        builder.Services.AddSingleton(messageLimit);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents(o =>
         {
             // A public site: keep few disconnected circuits, for a few minutes, and bound what one may hold.
@@ -26,9 +29,9 @@ public static class WebExtensions
             o.JSInteropDefaultCallTimeout = TimeSpan.FromSeconds(30);
         }).AddHubOptions(o =>
         {
-            // The largest legitimate message is a 2,000-character goal; 32 KB leaves room and no more.
-            o.MaximumReceiveMessageSize = circuits.GetValue("max_message_bytes", 32 * 1024);
+            o.MaximumReceiveMessageSize = messageLimit.Bytes;
             o.MaximumParallelInvocationsPerClient = 1;
+            o.AddFilter<OversizedMessageLog>();
         });
         // Circuit and SignalR tracing can include what a visitor typed (their own key among it): never below Warning.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Components", LogLevel.Warning);
