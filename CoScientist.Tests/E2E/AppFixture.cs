@@ -44,7 +44,6 @@ public class AppFixture : IAsyncLifetime
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseEnvironment(EnvironmentName);
-            builder.UseStaticWebAssets(); // what `dotnet publish` copies into wwwroot; outside Development it must be asked for
             builder.ConfigureLogging(logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace).AddProvider(Logs));
             builder.UseSetting("openrouter_base_url", OpenRouter.BaseUrl);
             builder.UseSetting("OPENROUTER_API_KEY", FakeOpenRouterServer.ValidKey);

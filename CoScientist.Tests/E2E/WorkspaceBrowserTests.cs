@@ -196,6 +196,29 @@ public sealed class WorkspaceBrowserTests(AppFixture app)
     }
 
     [Fact]
+    public async Task AMegabytePastedIntoTheGoal_IsCutToTheLimitWithAMessage_AndTheConnectionHolds()
+    {
+        var (page, errors) = await OpenAsync();
+        var sockets = new List<string>();
+        page.WebSocket += (_, socket) => sockets.Add(socket.Url);
+        var goal = page.GetByTestId("research-goal");
+
+        // Set by script, as a paste that ignores maxlength would: 1 MB, far over the 32 KB message limit.
+        await goal.EvaluateAsync("e => { e.value = 'x'.repeat(1024 * 1024); e.dispatchEvent(new Event('input', { bubbles: true })); e.dispatchEvent(new Event('change', { bubbles: true })); }");
+
+        await Assertions.Expect(page.GetByTestId("too-long-notice")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("too-long-notice")).ToContainTextAsync("That text is too long to send: the limit is 2,000 characters");
+        Assert.Equal(2000, await goal.EvaluateAsync<int>("e => e.value.length"));
+        await Assertions.Expect(page.GetByText("2000 / 2000")).ToBeVisibleAsync(); // the server's counter: it received the value as cut
+        await goal.FillAsync("Develop new methods for increasing the efficiency of solar panels");
+        await Assertions.Expect(page.GetByText("65 / 2000")).ToBeVisibleAsync(); // and still answers over the same connection
+        await Assertions.Expect(page.GetByTestId("too-long-notice")).ToBeHiddenAsync();
+        Assert.Empty(sockets); // no reconnection
+        Assert.Equal(0, await page.Locator("#components-reconnect-modal.components-reconnect-show").CountAsync());
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task OnAPhone_TheWorkspaceIsASingleColumn()
     {
         var (page, errors) = await OpenAsync(width: 390);

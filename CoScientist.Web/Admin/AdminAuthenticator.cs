@@ -5,16 +5,25 @@ using CoScientist.Core.Cost;
 namespace CoScientist.Web.Admin;
 
 /// <summary>
-/// Guards /admin with ADMIN_TOKEN: constant-time comparison, and failed attempts throttled per
-/// client (five in fifteen minutes lock that client out for fifteen minutes; every failure also
-/// costs a second). In production without a token, admin is disabled; in development without one
-/// it is open, with a warning on the page.
+/// Guards /admin with ADMIN_TOKEN: constant-time comparison, and wrong attempts slowed per client
+/// and scope (each answer waits longer than the one before, up to <see cref="MaxDelay"/>). The
+/// right token is never refused or delayed: a lockout would let anyone behind the operator's
+/// address (a campus, a proxy) lock the operator out. In production without a token, admin is
+/// disabled; in development without one it is open, with a warning on the page.
 /// </summary>
+/// <remarks>
+/// The delay bounds a guesser who waits for each answer; one who fires attempts in parallel is
+/// bounded by the connections it can hold open. A long random ADMIN_TOKEN is the real defence.
+/// </remarks>
 public sealed class AdminAuthenticator(IConfiguration configuration, DeploymentEnvironment environment, TimeProvider clock, ILogger<AdminAuthenticator> logger)
 {
-    public const int MaxFailures = 5;
+    public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+    /// <summary>Failures are forgotten after this long without one.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
-    private readonly Dictionary<string, List<DateTimeOffset>> _failures = [];
+    private const int PruneAbove = 1024;
+
+    private readonly Dictionary<string, Failures> _failures = [];
     private readonly Lock _gate = new();
 
     private string? Token => configuration["ADMIN_TOKEN"] is { Length: > 0 } token ? token : null;
@@ -22,31 +31,24 @@ public sealed class AdminAuthenticator(IConfiguration configuration, DeploymentE
     public bool RequiresToken => Token is not null;
     public bool IsEnabled => Token is not null || !environment.IsProduction;
 
-    /// <param name="scope">Failures are counted per scope, so a misconfigured metrics scraper cannot lock the admin out.</param>
+    /// <summary>How long the answer to the nth wrong attempt in a row waits: 1 s, 2 s, 4 s, … up to <see cref="MaxDelay"/>.</summary>
+    public static TimeSpan DelayFor(int failures) =>
+        failures <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, FirstDelay.Ticks << Math.Min(failures - 1, 30)));
+
+    /// <param name="scope">Failures are counted per scope, so a misconfigured metrics scraper does not slow the admin down.</param>
     public async Task<(bool Ok, string Message)> TryLoginAsync(string? attempt, ClientKey client, string scope = "admin")
     {
         if (!IsEnabled)
             return (false, "Admin is disabled: set ADMIN_TOKEN to enable it.");
         if (!RequiresToken)
             return (true, "No ADMIN_TOKEN is set (development): admin is open.");
-        var key = scope + ":" + client.IpHash;
-        var now = clock.GetUtcNow();
-        lock (_gate)
-        {
-            if (Recent(key) is { Count: >= MaxFailures } recent)
-                return (false, $"Too many failed attempts. Try again at {LimitBlock.Until(recent.Min() + Window, now)}.");
-            // Counted as a failure before the comparison, so parallel attempts cannot all slip past the limit.
-            if (!_failures.TryGetValue(key, out var list))
-                _failures[key] = list = [];
-            list.Add(now);
-        }
         if (Matches(attempt ?? "", Token!))
-        {
-            lock (_gate) _failures[key].Remove(now);
             return (true, "Signed in.");
-        }
-        logger.LogWarning("A failed admin sign-in from client {Client}", key);
-        await Task.Delay(TimeSpan.FromSeconds(1), clock);
+
+        var key = scope + ":" + client.IpHash;
+        var delay = DelayFor(CountFailure(key));
+        logger.LogWarning("A failed {Scope} sign-in from client {Client}; its answer waits {Delay}", scope, client.IpHash, delay);
+        await Task.Delay(delay, clock);
         return (false, "That token is not right.");
     }
 
@@ -54,11 +56,19 @@ public sealed class AdminAuthenticator(IConfiguration configuration, DeploymentE
     internal static bool Matches(string attempt, string token) =>
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(attempt)), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    private List<DateTimeOffset>? Recent(string key)
+    private int CountFailure(string key)
     {
-        if (!_failures.TryGetValue(key, out var list)) return null;
         var now = clock.GetUtcNow();
-        list.RemoveAll(t => now - t >= Window);
-        return list;
+        lock (_gate)
+        {
+            if (_failures.Count > PruneAbove)
+                foreach (var stale in _failures.Where(f => now - f.Value.Last >= Window).Select(f => f.Key).ToList())
+                    _failures.Remove(stale);
+            var count = _failures.TryGetValue(key, out var previous) && now - previous.Last < Window ? previous.Count + 1 : 1;
+            _failures[key] = new Failures(count, now);
+            return count;
+        }
     }
+
+    private readonly record struct Failures(int Count, DateTimeOffset Last);
 }

@@ -2,6 +2,7 @@ using CoScientist.Web.Admin;
 using CoScientist.Web.Components;
 using CoScientist.Web.Hosting;
 using CoScientist.Web.Session;
+using Microsoft.AspNetCore.SignalR;
 using MudBlazor.Services;
 
 namespace CoScientist.Web.Extensions;
@@ -11,7 +12,14 @@ public static class WebExtensions
     /// <summary>Blazor Server, MudBlazor, forwarded headers and the circuit-scoped session services.</summary>
     public static WebApplicationBuilder AddCoScientistWeb(this WebApplicationBuilder builder)
     {
+        // Package assets (_framework/blazor.web.js, _content/MudBlazor/…) live in wwwroot only after
+        // `dotnet publish`; a build output lists where they are in its static web assets manifest,
+        // which ASP.NET reads by itself only in Development. Read it in any environment, so `dotnet run`
+        // in Production serves a working page; a publish output has no manifest and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         var circuits = builder.Configuration.GetSection("circuits");
+        var messageLimit = MessageSizeLimit.From(builder.Configuration);
+        builder.Services.AddSingleton(messageLimit);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents(o =>
         {
             // A public site: keep few disconnected circuits, for a few minutes, and bound what one may hold.
@@ -21,9 +29,9 @@ public static class WebExtensions
             o.JSInteropDefaultCallTimeout = TimeSpan.FromSeconds(30);
         }).AddHubOptions(o =>
         {
-            // The largest legitimate message is a 2,000-character goal; 32 KB leaves room and no more.
-            o.MaximumReceiveMessageSize = circuits.GetValue("max_message_bytes", 32 * 1024);
+            o.MaximumReceiveMessageSize = messageLimit.Bytes;
             o.MaximumParallelInvocationsPerClient = 1;
+            o.AddFilter<OversizedMessageLog>();
         });
         // Circuit and SignalR tracing can include what a visitor typed (their own key among it): never below Warning.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Components", LogLevel.Warning);
@@ -31,6 +39,7 @@ public static class WebExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
         builder.Services.AddMudServices();
         builder.AddTrustedProxies();
+        builder.Services.AddSecurityHeaders();
 
         builder.Services.AddCoScientistSessions();
         builder.AddPublicHosting();
@@ -50,10 +59,12 @@ public static class WebExtensions
 
     public static WebApplication UseCoScientistWeb(this WebApplication app)
     {
+        RequirePageScripts(app);
         app.UseForwardedHeaders();
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
+            app.UseHsts(); // over HTTPS only (after the forwarded headers); never for localhost
             app.UseExceptionHandler("/error", createScopeForErrors: true);
             app.Map("/error", () => Results.Problem("Something went wrong on the server. Reload the page; your research in other tabs is unaffected."));
         }
@@ -64,5 +75,15 @@ public static class WebExtensions
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
+    }
+
+    /// <summary>Without blazor.web.js the page renders nothing and says nothing: refuse to start instead, saying why.</summary>
+    private static void RequirePageScripts(WebApplication app)
+    {
+        const string script = "_framework/blazor.web.js";
+        if (!app.Environment.WebRootFileProvider.GetFileInfo(script).Exists)
+            throw new InvalidOperationException(
+                $"The page's script {script} is not in the web root ({app.Environment.WebRootPath}) nor in a static web assets manifest " +
+                $"beside {typeof(WebExtensions).Assembly.GetName().Name}.dll. Run the app from the output of `dotnet publish`, or with `dotnet run` from the source tree.");
     }
 }
