@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CoScientist.Core.Storage;
 using CoScientist.Tests.E2E;
 
 namespace CoScientist.Tests.Core;
@@ -14,5 +17,39 @@ public class CheckoutTests
         Assert.Null(Screenshots.DocsDirectory(refresh: "0"));
         Assert.Equal(Path.Combine(Root, "docs", "screenshots"), Screenshots.DocsDirectory(refresh: "1"));
         Assert.Contains($"{Screenshots.RefreshVariable}=1 dotnet test", File.ReadAllText(Path.Combine(Root, "README.md")));
+    }
+
+    [Fact]
+    public void ARelativeDataDir_IsUnderTheDirectoryTheAppRunsIn()
+    {
+        var storage = new StorageOptions();
+
+        Assert.Equal("./data", storage.DataDir);
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "data", "ledger.db"), storage.LedgerPath);
+    }
+
+    [Fact]
+    public async Task DotnetRun_StartsTheAppInTheDirectoryTheCommandWasTypedIn_WithTheProjectAsContentRoot()
+    {
+        var typedIn = Directory.CreateTempSubdirectory("coscientist-run-").FullName;
+        try
+        {
+            var project = Path.Combine(Root, "CoScientist.Web", "CoScientist.Web.csproj");
+            var info = new ProcessStartInfo("dotnet") { WorkingDirectory = typedIn, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { "msbuild", project, "-getProperty:RunWorkingDirectory", "-getProperty:RunArguments", "-nologo" })
+                info.ArgumentList.Add(arg);
+            using var msbuild = Process.Start(info)!;
+            var output = await msbuild.StandardOutput.ReadToEndAsync();
+            await msbuild.WaitForExitAsync();
+
+            Assert.True(msbuild.ExitCode == 0, output + await msbuild.StandardError.ReadToEndAsync());
+            var properties = JsonDocument.Parse(output).RootElement.GetProperty("Properties");
+            Assert.Equal(typedIn.TrimEnd('/'), properties.GetProperty("RunWorkingDirectory").GetString()!.TrimEnd('/'));
+            Assert.Contains($"--contentRoot \"{Path.GetDirectoryName(project)}\"", properties.GetProperty("RunArguments").GetString());
+        }
+        finally
+        {
+            Directory.Delete(typedIn, recursive: true);
+        }
     }
 }
