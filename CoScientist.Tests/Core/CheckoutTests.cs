@@ -1,14 +1,38 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using CoScientist.Core.Configuration;
 using CoScientist.Core.Storage;
 using CoScientist.Tests.E2E;
 
 namespace CoScientist.Tests.Core;
 
 /// <summary>The repository as a newcomer meets it: what the README promises and what running the tests leaves behind.</summary>
-public class CheckoutTests
+public partial class CheckoutTests
 {
     private static readonly string Root = PublishedAppFixture.RepositoryRoot();
+
+    /// <summary>The default model as the README's settings table names it.</summary>
+    public static string ReadmeDefaultModel() =>
+        ReadmeDefaultRow().Match(File.ReadAllText(Path.Combine(Root, "README.md"))) is { Success: true } row
+            ? row.Groups[1].Value
+            : throw new InvalidOperationException("README.md has no `llm_model` row in its settings table.");
+
+    [GeneratedRegex(@"^\| `llm_model` \| `([^`]+)` \|", RegexOptions.Multiline)]
+    private static partial Regex ReadmeDefaultRow();
+
+    [Fact]
+    public void TheReadme_NamesTheOneDefaultModelThatConfigYamlSets()
+    {
+        var config = YamlConfigurationProvider.Parse(new StringReader(File.ReadAllText(Path.Combine(Root, "config.yaml"))));
+        var readme = File.ReadAllText(Path.Combine(Root, "README.md"));
+        var model = config["llm_model"];
+
+        Assert.Equal(model, ReadmeDefaultModel());
+        Assert.Null(config["cost_control:default_model"]); // no second default to disagree with the first
+        Assert.Equal(model, config["cost_control:allowed_models_production:0"]); // so production offers it too
+        Assert.Contains($"preselected: `{model}`", readme);
+    }
 
     [Fact]
     public void AnOrdinaryTestRun_LeavesTheReadmeScreenshotsAlone()
