@@ -65,7 +65,7 @@ public class OptionsValidationTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(data).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddCoScientistCore().BuildServiceProvider();
 
-        Assert.Equal(7, services.GetRequiredService<IOptions<CostControlOptions>>().Value.AllowedModelsProduction.Count);
+        Assert.Equal(8, services.GetRequiredService<IOptions<CostControlOptions>>().Value.AllowedModelsProduction.Count); // the default model and the guide's 7
         Assert.Equal(5, services.GetRequiredService<IOptions<DeploymentOptions>>().Value.MaxCyclesPerSession);
         Assert.NotEmpty(services.GetRequiredService<IOptions<ResearchOptions>>().Value.ExampleGoals);
     }

@@ -116,7 +116,8 @@ public sealed class ProductionAppFixture : AppFixture
     {
         Settings["DEPLOYMENT_ENV"] = "production";
         Settings["ADMIN_TOKEN"] = AdminToken;
-        Settings["cost_control:daily_spending_limit_usd"] = "0.03"; // room for one cycle of about $0.02, not two
+        Settings["cost_control:daily_spending_limit_usd"] = "0.03"; // room for one cycle of about $0.02, not two,
+        Settings["cost_control:default_model"] = "openai/gpt-3.5-turbo"; // on this model
         Settings["num_hypotheses"] = "3";
     }
 

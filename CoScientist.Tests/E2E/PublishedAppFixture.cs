@@ -56,8 +56,6 @@ public sealed partial class PublishedAppFixture : IAsyncLifetime
         start.Environment["OPENROUTER_BASE_URL"] = OpenRouter.BaseUrl;
         start.Environment["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey;
         start.Environment["ADMIN_TOKEN"] = "published-admin-token";
-        start.Environment["cost_control__allowed_models_production__0"] = "google/gemini-2.5-flash";
-        start.Environment["cost_control__default_model"] = "google/gemini-2.5-flash";
         start.Environment.Remove("ASPNETCORE_URLS");
 
         // The Dockerfile's port: refuse to test whatever else might already be answering there.

@@ -46,6 +46,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (decimal Cost, int Prompt, int Completion)> _generations = new();
     private int _inFlight;
     private int _maxInFlight;
+    private int _modelsRequests;
 
     /// <summary>USD per token the fake charges for models its catalogue does not price, as OpenRouter bills by model.</summary>
     public decimal PromptPrice { get; set; } = 0.000001m;
@@ -73,6 +74,8 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public decimal ChargedTo(string key) { lock (_gate) return _chargedByKey.GetValueOrDefault(key); }
     /// <summary>The most chat requests that were ever being answered at once.</summary>
     public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
+    /// <summary>How often the catalogue (GET /models) was asked for.</summary>
+    public int ModelsRequests => Volatile.Read(ref _modelsRequests);
     public int CompletedCalls => _requests.Count(r => r.Fault is FaultKind.None or FaultKind.Fenced or FaultKind.Truncated or FaultKind.Malformed);
 
     private FakeOpenRouterServer(int seed)
@@ -83,7 +86,11 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
-        _app.MapGet("/api/v1/models", () => ModelsUnavailable ? Results.StatusCode(503) : Results.Text(ModelsJson, "application/json"));
+        _app.MapGet("/api/v1/models", () =>
+        {
+            Interlocked.Increment(ref _modelsRequests);
+            return ModelsUnavailable ? Results.StatusCode(503) : Results.Text(ModelsJson, "application/json");
+        });
         _app.MapGet("/api/v1/key", (HttpContext http) => KeyInfo(http));
         _app.MapPost("/api/v1/chat/completions", Chat);
         _app.MapGet("/api/v1/generation", (HttpContext http, string id) => Generation(http, id));

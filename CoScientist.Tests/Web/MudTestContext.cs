@@ -48,8 +48,13 @@ public abstract class MudTestContext : IAsyncLifetime
         Render<MudBlazor.MudPopoverProvider>();
     }
 
-    protected IRenderedComponent<T> Render<T>(Action<ComponentParameterCollectionBuilder<T>>? parameters = null) where T : IComponent =>
-        Context.Render(parameters ?? (_ => { }));
+    protected IRenderedComponent<T> Render<T>(Action<ComponentParameterCollectionBuilder<T>>? parameters = null) where T : IComponent
+    {
+        // As in a live circuit (set at the first render: the renderer freezes the services); the
+        // prerendered page is tested against the real app in E2E/FirstPageTests.
+        Context.Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        return Context.Render(parameters ?? (_ => { }));
+    }
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 

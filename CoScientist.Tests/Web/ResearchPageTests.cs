@@ -75,4 +75,40 @@ public sealed class ResearchPageTests : MudTestContext
         cut.WaitForAssertion(() => Assert.Contains("OPENROUTER_API_KEY", cut.Find("[data-testid=key-missing]").TextContent));
         Assert.True(cut.Find("[data-testid=run-cycle]").HasAttribute("disabled"));
     }
+
+    [Theory]
+    [InlineData("development")]
+    [InlineData("production")]
+    public void TheModelTheReadmeNames_IsTheOnePreselected(string environment)
+    {
+        var root = CoScientist.Tests.E2E.PublishedAppFixture.RepositoryRoot();
+        var settings = CoScientist.Core.Configuration.YamlConfigurationProvider.Parse(new StringReader(File.ReadAllText(Path.Combine(root, "config.yaml"))));
+        settings["openrouter_base_url"] = _server.BaseUrl; // the recorded 2026 catalogue
+        settings["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey;
+        settings["DEPLOYMENT_ENV"] = environment;
+        AddAppServices(settings);
+
+        var cut = Render<ResearchPage>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=model-select]")));
+        Assert.Contains(environment, cut.Find("[data-testid=deployment-notice]").TextContent, StringComparison.OrdinalIgnoreCase);
+        var chosen = cut.Find("[data-testid=model-select]").ParentElement!.QuerySelector("input[type=hidden]")!.GetAttribute("value");
+        Assert.Equal(CoScientist.Tests.Core.CheckoutTests.ReadmeDefaultModel(), chosen);
+    }
+
+    [Fact]
+    public void AnOperatorsOtherDefaultModel_IsPreselectedInDevelopmentToo()
+    {
+        AddAppServices(new Dictionary<string, string?>
+        {
+            ["openrouter_base_url"] = _server.BaseUrl,
+            ["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey,
+            ["llm_model"] = "google/gemini-2.5-flash",
+            ["cost_control:default_model"] = "openai/gpt-3.5-turbo",
+        });
+
+        var cut = Render<ResearchPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("GPT-3.5 Turbo", cut.Find("[data-testid=model-select]").TextContent));
+    }
 }
