@@ -107,9 +107,21 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Sp
 }
 
 /// <summary>Salted hashes for client identifiers, so neither raw IPs nor cookie values are ever stored or shown.</summary>
-public sealed class ClientHasher(SpendLedger ledger)
+public sealed class ClientHasher(SpendLedger ledger, ILogger<ClientHasher> logger)
 {
-    private readonly Lazy<byte[]> _salt = new(() => Convert.FromHexString(ledger.ClientSalt()));
+    private readonly Lazy<byte[]> _salt = new(() =>
+    {
+        try
+        {
+            return Convert.FromHexString(ledger.ClientSalt());
+        }
+        catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
+        {
+            // The page must still work to say what is wrong; nothing can be recorded against these hashes anyway.
+            logger.LogError("The client salt could not be read from the ledger ({Error}); a salt for this run only is used", ex.Message);
+            return System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        }
+    });
 
     public string Hash(string kind, string? value)
     {

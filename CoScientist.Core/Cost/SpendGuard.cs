@@ -30,6 +30,7 @@ public sealed partial class SpendGuard
     private int _month;
     private decimal _daySpent, _monthSpent;   // settled, plus reservations an earlier run left open
     private decimal _dayHeld, _monthHeld;     // reservations of calls in flight now
+    private bool _loaded;                     // the totals above were read from the ledger
 
     public SpendGuard(SpendLedger ledger, IOptionsMonitor<CostControlOptions> options, TimeProvider clock, ILogger<SpendGuard> logger)
     {
@@ -37,8 +38,14 @@ public sealed partial class SpendGuard
         _options = options;
         _clock = clock;
         _logger = logger;
-        lock (_gate) Reload(_clock.GetUtcNow());
-        Paused = _ledger.Setting(PausedKey) == "true";
+        try
+        {
+            lock (_gate) Reload(_clock.GetUtcNow());
+        }
+        catch (LlmException)
+        {
+            // Logged by the ledger; every call is refused until the ledger can be read and written.
+        }
     }
 
     private const string PausedKey = "kill_switch";
@@ -223,18 +230,31 @@ public sealed partial class SpendGuard
 
     private void RollOver(DateTimeOffset now)
     {
-        if (DateOnly.FromDateTime(now.UtcDateTime) != _day || MonthOf(now) != _month)
+        if (!_loaded || DateOnly.FromDateTime(now.UtcDateTime) != _day || MonthOf(now) != _month)
             Reload(now);
     }
 
     /// <summary>Counts from the ledger. Calls in flight across a day boundary settle against the day they were reserved in.</summary>
     private void Reload(DateTimeOffset now)
     {
-        _day = DateOnly.FromDateTime(now.UtcDateTime);
-        _month = MonthOf(now);
-        _daySpent = _ledger.OperatorSpendSince(new DateTimeOffset(_day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
-        _monthSpent = _ledger.OperatorSpendSince(new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero));
-        _dayHeld = _monthHeld = 0;
+        try
+        {
+            var day = DateOnly.FromDateTime(now.UtcDateTime);
+            var daySpent = _ledger.OperatorSpendSince(new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+            var monthSpent = _ledger.OperatorSpendSince(new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero));
+            if (!_loaded)
+                Paused = _ledger.Setting(PausedKey) == "true";
+            (_day, _month, _daySpent, _monthSpent) = (day, MonthOf(now), daySpent, monthSpent);
+            _dayHeld = _monthHeld = 0;
+            _loaded = true;
+        }
+        catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
+        {
+            // Without the ledger the spend so far is unknown: no call may be made against the caps.
+            throw new LlmException(LlmErrorKind.StorageUnavailable,
+                "The server cannot read its spend ledger (its disk is full, read-only or missing), so it makes no LLM calls until that is fixed.",
+                inner: ex);
+        }
     }
 
     private static int MonthOf(DateTimeOffset t) => t.Year * 12 + t.Month;

@@ -21,16 +21,48 @@ public sealed partial class SpendLedger
     {
         _logger = logger;
         Path = options.Value.LedgerPath;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true }.ToString();
-        Migrate();
-        if (OpenReservations() is > 0 and var open)
-            _logger.LogWarning("The ledger holds {Count} reservations left open by an earlier run; they count at their worst case", open);
+        try
+        {
+            EnsureReady();
+            if (OpenReservations() is > 0 and var open)
+                _logger.LogWarning("The ledger holds {Count} reservations left open by an earlier run; they count at their worst case", open);
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            // The app still starts, so that it can say what is wrong; it makes no call it cannot record.
+            _logger.LogError("The spend ledger at {Path} cannot be opened ({Error}); no LLM call is made until it can", Path, ex.Message);
+        }
     }
+
+    private readonly Lock _readyGate = new();
+    private volatile bool _ready;
+
+    /// <summary>Creates the directory and the schema on first use, and again after a failure, so a fixed disk is picked up.</summary>
+    private void EnsureReady()
+    {
+        if (_ready) return;
+        lock (_readyGate)
+        {
+            if (_ready) return;
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            Migrate();
+            _ready = true;
+        }
+    }
+
+    /// <summary>The failures that mean the disk under DATA_DIR is unwritable, full or missing.</summary>
+    public static bool IsStorageFailure(Exception ex) => ex is SqliteException or IOException or UnauthorizedAccessException;
 
     public string Path { get; }
 
     private SqliteConnection Open()
+    {
+        EnsureReady();
+        return OpenRaw();
+    }
+
+    private SqliteConnection OpenRaw()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
@@ -42,7 +74,7 @@ public sealed partial class SpendLedger
 
     private void Migrate()
     {
-        using var connection = Open();
+        using var connection = OpenRaw();
         using var command = connection.CreateCommand();
         command.CommandText = """
             PRAGMA journal_mode = WAL;

@@ -66,7 +66,7 @@ public class ForwardedHeaderTests
 public class ClientCookieTests
 {
     private static ClientHasher Hasher() => new(new SpendLedger(Options.Create(new StorageOptions { DataDir = CoreHarness.NewDataDir() }),
-        NullLogger<SpendLedger>.Instance));
+        NullLogger<SpendLedger>.Instance), NullLogger<ClientHasher>.Instance);
 
     private static async Task<(HttpContext Http, ClientKey Key)> VisitAsync(ClientHasher hasher, string? cookie = null, bool https = false, string ip = "198.51.100.5")
     {

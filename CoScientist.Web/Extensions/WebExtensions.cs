@@ -24,7 +24,7 @@ public static class WebExtensions
         {
             // A public site: keep few disconnected circuits, for a few minutes, and bound what one may hold.
             o.DisconnectedCircuitMaxRetained = circuits.GetValue("max_retained", 100);
-            o.DisconnectedCircuitRetentionPeriod = TimeSpan.FromMinutes(circuits.GetValue("retention_minutes", 3));
+            o.DisconnectedCircuitRetentionPeriod = TimeSpan.FromMinutes(circuits.GetValue("retention_minutes", 15));
             o.MaxBufferedUnacknowledgedRenderBatches = 10;
             o.JSInteropDefaultCallTimeout = TimeSpan.FromSeconds(30);
         }).AddHubOptions(o =>
