@@ -38,6 +38,11 @@ public class ResearchStoreTests
     {
         var store = NewStore();
         var (record, state) = await SavedResearchAsync(store);
+        // A fourth cycle that produced nothing because the provider was down.
+        state.StartCycle();
+        state.FinishCycle(new CycleReport(4, Start.AddHours(1), Start.AddHours(1).AddSeconds(3), CycleOutcome.Failed, [], [],
+            "OpenRouter could not be reached.") { ProviderUnavailable = true });
+        await store.SaveChangesAsync(record.Id, ResearchChanges.All(state.Snapshot()));
 
         var loaded = await store.LoadAsync(record.Id);
 
@@ -51,10 +56,12 @@ public class ResearchStoreTests
         Assert.Contains(saved.Matches, m => m.IsDebate && m.Transcript.Count == 5);
         Assert.Equal([1, 2, 3], saved.MetaReviews.Select(m => m.Cycle));
         Assert.Contains(saved.Reports, r => r.Outcome == CycleOutcome.CompletedWithFailures && r.Failures.Count == 1);
+        Assert.Contains(saved.Reports, r => r.ProviderUnavailable && r.Message is not null);
 
         DeepAssert.Equal(record with { Cycles = 3, CostUsd = saved.Reports.Sum(r => r.CostUsd), LastActivityAt = Start.AddMinutes(2).AddSeconds(42) },
             await store.GetRecordAsync(record.Id));
         Assert.Equal(4, (await store.GetRecordAsync(record.Id))!.Settings.TopK);
+        Assert.Equal(4, loaded!.Cycle);
     }
 
     [Fact]
