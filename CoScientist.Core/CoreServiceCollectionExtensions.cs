@@ -52,6 +52,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddSingleton<ModelPolicy>();
         services.AddSingleton<SpendLedger>();
+        services.AddSingleton<IResearchStore, SqliteResearchStore>();
         services.AddSingleton<SpendGuard>();
         services.AddSingleton<ClientQuotas>();
         services.AddSingleton(sp => new OpenRouterGenerationClient(

@@ -5,7 +5,8 @@ public sealed record ItemFailure(CycleStep Step, string Item, string Error);
 /// <summary>Calls, tokens and money of one step.</summary>
 public sealed record StepReport(CycleStep Step, int Calls, long InputTokens, long OutputTokens, decimal CostUsd, int Failures, TimeSpan Elapsed);
 
-public enum CycleOutcome { Completed, CompletedWithFailures, Cancelled, Failed, Blocked, TimedOut }
+/// <summary><see cref="Interrupted"/>: the process stopped while the cycle ran (a restart or a crash); what was saved is kept.</summary>
+public enum CycleOutcome { Completed, CompletedWithFailures, Cancelled, Failed, Blocked, TimedOut, Interrupted }
 
 /// <summary>The honest account of one cycle: what ran, what it cost, what failed.</summary>
 public sealed record CycleReport(

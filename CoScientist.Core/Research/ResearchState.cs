@@ -28,8 +28,28 @@ public sealed class ResearchState(string goal)
     private readonly List<MetaReview> _metaReviews = [];
     private readonly List<CycleReport> _reports = [];
     private int _cycle;
+    // Ids continue from the highest number ever issued rather than the list's length, so a research
+    // restored with a gap (an item lost in a crash) never hands out an id twice.
+    private int _lastHypothesisNumber;
+    private int _lastMatchNumber;
 
     public string Goal { get; } = goal;
+
+    /// <summary>Rebuilds the research a store saved, so further cycles continue it (new ids follow the highest saved).</summary>
+    public static ResearchState Restore(ResearchSnapshot snapshot)
+    {
+        var state = new ResearchState(snapshot.Goal);
+        state._hypotheses.AddRange(snapshot.Hypotheses);
+        state._matches.AddRange(snapshot.Matches);
+        state._metaReviews.AddRange(snapshot.MetaReviews);
+        state._reports.AddRange(snapshot.Reports);
+        state._cycle = snapshot.Cycle;
+        state._lastHypothesisNumber = snapshot.Hypotheses.Select(h => IdNumber(h.Id)).DefaultIfEmpty(0).Max();
+        state._lastMatchNumber = snapshot.Matches.Select(m => IdNumber(m.Id)).DefaultIfEmpty(0).Max();
+        return state;
+    }
+
+    private static int IdNumber(string id) => int.TryParse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 
     public int Cycle { get { lock (_gate) return _cycle; } }
 
@@ -51,7 +71,7 @@ public sealed class ResearchState(string goal)
         {
             var hypothesis = new Hypothesis
             {
-                Id = $"H{_hypotheses.Count + 1:D3}",
+                Id = $"H{++_lastHypothesisNumber:D3}",
                 Title = draft.Title,
                 Statement = draft.Statement,
                 Rationale = draft.Rationale,
@@ -95,7 +115,7 @@ public sealed class ResearchState(string goal)
             var (winnerAfter, loserAfter) = EloRating.Update(aWon ? a.Elo : b.Elo, aWon ? b.Elo : a.Elo, kFactor);
             var aAfter = aWon ? winnerAfter : loserAfter;
             var bAfter = aWon ? loserAfter : winnerAfter;
-            var match = new Match($"M{_matches.Count + 1:D3}", _cycle, aId, bId, winnerId, rationale, isDebate,
+            var match = new Match($"M{++_lastMatchNumber:D3}", _cycle, aId, bId, winnerId, rationale, isDebate,
                 transcript, a.Elo, b.Elo, aAfter, bAfter);
             _matches.Add(match);
             Update(aId, h => h with { Elo = aAfter, Wins = h.Wins + (aWon ? 1 : 0), Losses = h.Losses + (aWon ? 0 : 1) });

@@ -14,7 +14,7 @@ namespace CoScientist.Tests.Benchmarks;
 
 /// <summary>
 /// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them).
-/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart]
+/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store]
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -22,7 +22,7 @@ public static class BenchmarkProgram
     {
         if (args.Length == 0 || args[0] != "benchmark")
         {
-            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart]");
+            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store]");
             return 2;
         }
         var which = args.Length > 1 ? args[1] : "all";
@@ -34,6 +34,8 @@ public static class BenchmarkProgram
             await EstimateAsync();
         if (which is "all" or "coldstart")
             await ColdStartBenchmark.RunAsync();
+        if (which is "all" or "store")
+            await StoreBenchmark.RunAsync();
         return 0;
     }
 
