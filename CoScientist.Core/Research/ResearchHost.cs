@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CoScientist.Core.Agents.Supervisor;
 using CoScientist.Core.Cost;
+using CoScientist.Core.Storage;
 using CoScientist.Core.Llm;
 using Microsoft.Extensions.Logging;
 
