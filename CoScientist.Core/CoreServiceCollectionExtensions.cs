@@ -98,6 +98,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CycleSupervisor>();
         services.AddSingleton<CycleAdmission>();
         services.AddSingleton<ResearchHost>();
+        services.AddHostedService<ResearchRecoveryService>();
         return services;
     }
 }

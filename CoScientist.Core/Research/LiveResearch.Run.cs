@@ -44,6 +44,8 @@ public sealed partial class LiveResearch
                 // at once is not refused for a slot this one still held.
                 if (e is CycleCompleted done) ticket.Close(done.Report, RunningCost);
                 Apply(e);
+                // Saved before anyone is told, so a link opened on the news finds it.
+                if (Persist is { } persist) await persist(e);
                 await NotifyAsync();
             }
         }
@@ -63,6 +65,8 @@ public sealed partial class LiveResearch
         finally
         {
             ticket.Close(null, RunningCost);
+            if (Watchers == 0)
+                Idle?.Invoke(this);
         }
     }
 

@@ -48,6 +48,35 @@ public sealed partial class LiveResearch(string id, ResearchState state)
     }
 
     internal Action<Exception>? WatcherFailed { get; set; }
+    /// <summary>Saves what an event changed; set by the host.</summary>
+    internal Func<CycleEvent, Task>? Persist { get; set; }
+    /// <summary>Told when nothing runs on this research and nobody watches it any more.</summary>
+    internal Action<LiveResearch>? Idle { get; set; }
+
+    /// <summary>The saved record: null until the first cycle starts. Its owner alone may run, rename, share or delete it.</summary>
+    public Storage.ResearchRecord? Record { get; internal set; }
+
+    /// <summary>Restores what a page shows from a saved research.</summary>
+    internal void Loaded(Storage.ResearchRecord record, ResearchSnapshot snapshot)
+    {
+        Record = record;
+        LastSettings = record.Settings;
+        LastActualCost = snapshot.Reports.Count > 0 ? snapshot.Reports[^1].CostUsd : null;
+        if (snapshot.Reports.Count == 0)
+        {
+            StatusMessage = "Run the first cycle of this research.";
+            return;
+        }
+        var last = snapshot.Reports[^1];
+        (Status, StatusMessage) = last.Outcome switch
+        {
+            CycleOutcome.Interrupted => (ResearchStatus.Interrupted,
+                $"Cycle {last.Cycle} was interrupted when the server stopped. Everything it finished is kept; you can run the next cycle."),
+            CycleOutcome.Completed or CycleOutcome.CompletedWithFailures => (ResearchStatus.Completed, $"Cycle {last.Cycle} completed."),
+            CycleOutcome.Cancelled => (ResearchStatus.Idle, $"Cycle {last.Cycle} was cancelled. Everything finished before that is kept."),
+            _ => (ResearchStatus.Failed, $"Cycle {last.Cycle} did not complete: {last.Message}"),
+        };
+    }
 
     internal async Task NotifyAsync()
     {
@@ -66,7 +95,7 @@ public sealed partial class LiveResearch(string id, ResearchState state)
         }
     }
 
-    /// <summary>A new goal starts the research afresh; the same goal builds on what is there.</summary>
+    /// <summary>An unsaved research takes the goal of its first cycle.</summary>
     internal void ResetForGoal(string goal)
     {
         lock (_gate)
@@ -104,6 +133,8 @@ public sealed partial class LiveResearch(string id, ResearchState state)
         public void Dispose()
         {
             lock (research._gate) research._watchers.Remove(onChange);
+            if (!research.IsRunning && research.Watchers == 0)
+                research.Idle?.Invoke(research);
         }
     }
 }

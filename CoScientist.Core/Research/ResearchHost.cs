@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using CoScientist.Core.Agents.Supervisor;
 using CoScientist.Core.Cost;
-using CoScientist.Core.Storage;
+using CoScientist.Core.Embeddings;
 using CoScientist.Core.Llm;
+using CoScientist.Core.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace CoScientist.Core.Research;
@@ -11,40 +12,84 @@ namespace CoScientist.Core.Research;
 /// Owns the research that is live in this server and the cycles running on it, with their
 /// cancellation and their server slots, independently of any browser circuit: a circuit attaches
 /// to a research, forwards commands and watches; closing it leaves an admitted cycle running.
+/// Research is saved to the <see cref="IResearchStore"/> as it progresses (see <see cref="ResearchSaver"/>)
+/// and loaded from it by id, so a link opens it after the tab closed or the server restarted.
 /// </summary>
-public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admission, ILogger<ResearchHost> logger)
+public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admission, IResearchStore store, MiniLmEmbeddingModel embeddings,
+    TimeProvider clock, ILogger<ResearchHost> logger)
 {
     private readonly ConcurrentDictionary<string, LiveResearch> _live = new();
+    private readonly ResearchSaver _saver = new(store, clock, logger);
+    private volatile bool _shuttingDown;
 
     public CycleAdmission Admission => admission;
+    public IResearchStore Store => store;
 
-    /// <summary>A new, empty research with an unguessable id.</summary>
-    public LiveResearch Create(string goal = "")
+    /// <summary>A new, empty research with an unguessable id; it is saved when its first cycle starts.</summary>
+    public LiveResearch Create()
     {
-        var research = new LiveResearch(ResearchIds.New(), new ResearchState(goal)) { WatcherFailed = WatcherFailed };
+        var research = Track(new LiveResearch(ResearchIds.New(), new ResearchState("")));
         _live[research.Id] = research;
         return research;
     }
 
-    public LiveResearch? Find(string id) => _live.GetValueOrDefault(id);
+    /// <summary>The research with this id, live or from the store; null when there is none.</summary>
+    public async Task<LiveResearch?> OpenAsync(string id)
+    {
+        if (_live.TryGetValue(id, out var live))
+            return live;
+        var record = await store.GetRecordAsync(id);
+        if (record is null || await store.LoadAsync(id) is not { } snapshot)
+            return null;
+        var loaded = Track(new LiveResearch(id, ResearchState.Restore(snapshot)));
+        loaded.Loaded(record, snapshot);
+        return _live.GetOrAdd(id, loaded);
+    }
+
+    /// <summary>The research a read-only link points to; null when the link was revoked or never existed.</summary>
+    public async Task<LiveResearch?> OpenSharedAsync(string shareToken)
+    {
+        var record = await store.GetByShareTokenAsync(shareToken);
+        return record is null ? null : await OpenAsync(record.Id);
+    }
 
     public IReadOnlyList<LiveResearch> Running => _live.Values.Where(r => r.IsRunning).ToList();
 
     /// <summary>
-    /// Asks <see cref="CycleAdmission"/> whether the next cycle may run and, if so, starts it. The goal replaces the
-    /// research's goal when it differs (a new line of research), else the cycle builds on what is there.
+    /// Asks <see cref="CycleAdmission"/> whether the next cycle may run and, if so, starts it; the first cycle saves the
+    /// research under <paramref name="ownerId"/>. Only the owner may run a saved research's cycles.
     /// </summary>
-    public async Task<AdmissionResult> StartCycleAsync(LiveResearch research, CycleRequest request, LlmCallContext call,
+    public async Task<AdmissionResult> StartCycleAsync(LiveResearch research, CycleRequest request, LlmCallContext call, string ownerId,
         CancellationToken cancellationToken = default)
     {
+        if (research.Record is { } owned && owned.OwnerId != ownerId)
+            return new AdmissionResult { InputError = "Only the owner of this research can run its cycles." };
         if (research.IsRunning)
             return new AdmissionResult { InputError = "A cycle is already running; wait for it or cancel it." };
+        if (_shuttingDown)
+            return new AdmissionResult { InputError = "The server is restarting; try again in a minute. Everything so far is kept." };
         var goal = request.Goal.Trim();
-        var snapshot = string.Equals(research.Goal, goal, StringComparison.Ordinal) ? research.Snapshot() : null;
+        var snapshot = research.Snapshot() is { Cycle: > 0 } s && string.Equals(s.Goal, goal, StringComparison.Ordinal) ? s : null;
         var admitted = await admission.AdmitAsync(request with { Research = snapshot }, cancellationToken);
         if (admitted.Ticket is not { } ticket)
             return admitted;
-        research.ResetForGoal(goal);
+        try
+        {
+            if (research.Record is null)
+            {
+                research.ResetForGoal(goal);
+                var goalEmbedding = await Task.Run(() => embeddings.Embed(goal), CancellationToken.None);
+                var record = ResearchRecord.New(ownerId, goal, ticket.Settings, clock.GetUtcNow(), goalEmbedding) with { Id = research.Id };
+                await store.CreateAsync(record);
+                research.Record = record;
+            }
+        }
+        catch (StorageUnavailableException ex)
+        {
+            ticket.Close(null, 0);
+            logger.LogError("Research could not be saved ({Error}); the cycle does not start", ex.Message);
+            return new AdmissionResult { InputError = ex.Message };
+        }
         if (!research.TryStart(ticket, call, supervisor, logger))
         {
             ticket.Close(null, 0);
@@ -54,11 +99,28 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
         return admitted;
     }
 
-    /// <summary>Cancels every running cycle and waits for them to wind down; returns how many were running.</summary>
-    public async Task<int> StopAllAsync(TimeSpan timeout)
+    /// <summary>Marks cycles that were running when an earlier process stopped as interrupted (their finished items are kept).</summary>
+    public async Task<int> RecoverInterruptedAsync()
     {
+        var interrupted = await store.InterruptedAsync();
+        foreach (var record in interrupted)
+            await store.MarkInterruptedAsync(record.Id, record.RunningCycle!.Value, clock.GetUtcNow());
+        if (interrupted.Count > 0)
+            logger.LogWarning("{Count} research cycle(s) were running when the server last stopped; they are marked interrupted", interrupted.Count);
+        return interrupted.Count;
+    }
+
+    /// <summary>
+    /// Shutdown: lets running cycles go on for up to <paramref name="grace"/>, then cancels what is left; a cycle cut
+    /// short this way is saved as interrupted. Returns how many cycles were running.
+    /// </summary>
+    public async Task<int> StopAllAsync(TimeSpan grace)
+    {
+        _shuttingDown = true;
         var running = Running;
-        await Task.WhenAll(running.Select(r => r.StopAsync(timeout)));
+        var finished = Task.WhenAll(running.Select(r => r.Run));
+        if (await Task.WhenAny(finished, Task.Delay(grace, clock)) != finished)
+            await Task.WhenAll(running.Select(r => r.StopAsync(TimeSpan.FromSeconds(5))));
         return running.Count;
     }
 
@@ -69,5 +131,40 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
             _live.TryRemove(new KeyValuePair<string, LiveResearch>(research.Id, research));
     }
 
-    private void WatcherFailed(Exception ex) => logger.LogWarning(ex, "A watcher of a research failed to update");
+    /// <summary>Removes a research from this server and from the store; the spend ledger keeps its costs.</summary>
+    public async Task<bool> DeleteAsync(LiveResearch research)
+    {
+        await research.StopAsync(TimeSpan.FromSeconds(10));
+        _live.TryRemove(research.Id, out _);
+        return await store.DeleteAsync(research.Id);
+    }
+
+    /// <summary>The research's read-only link token, made on first use; null when it is not saved.</summary>
+    public async Task<string?> ShareAsync(LiveResearch research)
+    {
+        if (research.Record is not { } record) return null;
+        if (record.ShareToken is { } existing) return existing;
+        var token = ResearchIds.New();
+        if (!await store.SetShareTokenAsync(record.Id, token)) return null;
+        research.Record = record with { ShareToken = token };
+        await research.NotifyAsync();
+        return token;
+    }
+
+    /// <summary>Revokes the read-only link: it stops working at once; readers already watching are not cut off mid-page.</summary>
+    public async Task RevokeShareAsync(LiveResearch research)
+    {
+        if (research.Record is not { ShareToken: not null } record) return;
+        await store.SetShareTokenAsync(record.Id, null);
+        research.Record = record with { ShareToken = null };
+        await research.NotifyAsync();
+    }
+
+    private LiveResearch Track(LiveResearch research)
+    {
+        research.WatcherFailed = ex => logger.LogWarning(ex, "A watcher of research {Research} failed to update", research.Id);
+        research.Persist = e => _saver.SaveAsync(research, e, _shuttingDown);
+        research.Idle = Release;
+        return research;
+    }
 }

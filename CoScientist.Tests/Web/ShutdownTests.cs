@@ -1,4 +1,5 @@
 using CoScientist.Core.Configuration;
+using CoScientist.Core.Research;
 using CoScientist.Core.Storage;
 using CoScientist.Tests.Fakes;
 using CoScientist.Web.Extensions;
@@ -19,7 +20,7 @@ public sealed class ShutdownTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
-    public async Task Shutdown_CancelsRunningCyclesAndLeavesNoCallHalfWrittenInTheLedger()
+    public async Task Shutdown_StopsRunningCyclesSavesThemAsInterruptedAndLeavesNoCallHalfWrittenInTheLedger()
     {
         _server.Latency = TimeSpan.FromMilliseconds(300);
         var dataDir = CoreHarness.NewDataDir();
@@ -34,9 +35,17 @@ public sealed class ShutdownTests : IAsyncLifetime
         }
         await Wait.UntilAsync(() => _server.Requests.Count >= 3);
 
-        await new ShutdownService(services.GetRequiredService<SessionRegistry>(), NullLogger<ShutdownService>.Instance).StopAsync(CancellationToken.None);
+        // A short shutdown timeout: the cycles cannot finish in its grace period and are cut short.
+        var hostOptions = Options.Create(new Microsoft.Extensions.Hosting.HostOptions { ShutdownTimeout = TimeSpan.FromSeconds(5.5) });
+        await new ShutdownService(services.GetRequiredService<ResearchHost>(), hostOptions, NullLogger<ShutdownService>.Instance).StopAsync(CancellationToken.None);
 
         Assert.All(sessions, s => Assert.False(s.IsRunning));
         Assert.Equal(0, services.GetRequiredService<SpendLedger>().OpenReservations());
+        var store = services.GetRequiredService<IResearchStore>();
+        foreach (var session in sessions)
+        {
+            var saved = await store.LoadAsync(session.Research.Id);
+            Assert.Equal(CycleOutcome.Interrupted, saved!.Reports[^1].Outcome);
+        }
     }
 }

@@ -1,20 +1,24 @@
-using CoScientist.Web.Session;
+using CoScientist.Core.Research;
+using Microsoft.Extensions.Options;
 
 namespace CoScientist.Web.Hosting;
 
 /// <summary>
-/// On shutdown (a Space going to sleep, a redeploy) running cycles are cancelled and waited for, so
-/// every call in flight is settled in the ledger before the process exits.
+/// On shutdown (a Space going to sleep, a redeploy) running cycles get most of the shutdown timeout to
+/// finish; what is still running then is cancelled and saved as interrupted, and every call in flight
+/// is settled in the ledger before the process exits.
 /// </summary>
-public sealed class ShutdownService(SessionRegistry sessions, ILogger<ShutdownService> logger) : IHostedService
+public sealed class ShutdownService(ResearchHost host, IOptions<HostOptions> hostOptions, ILogger<ShutdownService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var stopped = await sessions.CancelAllAsync(cancellationToken);
+        // Keep a few seconds of the timeout for cancelling and settling what did not finish.
+        var grace = hostOptions.Value.ShutdownTimeout - TimeSpan.FromSeconds(5);
+        var stopped = await host.StopAllAsync(grace > TimeSpan.Zero ? grace : TimeSpan.Zero);
         if (stopped > 0)
-            logger.LogInformation("Shutdown: cancelled {Count} running cycle(s) and settled their calls", stopped);
+            logger.LogInformation("Shutdown: {Count} running cycle(s) finished or were saved as interrupted", stopped);
     }
 }
 

@@ -14,12 +14,20 @@ public sealed partial class ResearchSession
     {
         // The key is read once: forgetting it while this method awaits must not turn a visitor's run
         // into an operator-key run that believes it is the visitor's (uncapped).
+        if (!IsOwner)
+        {
+            _logger.LogWarning("Session {Session}: a run was asked for on research it does not own; refused", Id);
+            return "This research is read-only here: only its owner can run cycles.";
+        }
         var visitorKey = _visitorKey;
         var keyKind = visitorKey is null ? KeyKind.Operator : KeyKind.Visitor;
         var goal = form.Goal?.Trim() ?? "";
         var call = new LlmCallContext { SessionId = Id, ClientHash = _client.Client.LedgerHash, KeyKind = keyKind, VisitorApiKey = visitorKey };
+        // A different goal is a new line of research, with its own address; the same goal builds on what is there.
+        if (_live.Record is not null && goal.Length > 0 && !string.Equals(goal, _live.Goal, StringComparison.Ordinal))
+            Attach(_host.Create(), readOnly: false);
         var request = new CycleRequest(goal, form.ToSettings(_research, form.Model), keyKind, _client.Client, Id, Quota, null);
-        var result = await _host.StartCycleAsync(_live, request, call, cancellationToken);
+        var result = await _host.StartCycleAsync(_live, request, call, OwnerId, cancellationToken);
         if (result.Block is { } block)
         {
             _limitMessage = block.FullMessage;
@@ -33,6 +41,11 @@ public sealed partial class ResearchSession
 
     public void Cancel()
     {
+        if (!IsOwner)
+        {
+            _logger.LogWarning("Session {Session}: a cancel was asked for on research it does not own; refused", Id);
+            return;
+        }
         Quota.Touch();
         _live.Cancel();
     }

@@ -26,6 +26,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
     private readonly ITimer _idleTimer;
     private LiveResearch _live;
     private IDisposable _attachment;
+    private bool _readOnly;
     private string? _visitorKey;
     private string? _limitMessage;
 
@@ -39,8 +40,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
         StartedAt = clock.GetUtcNow();
         _live = host.Create();
         _attachment = _live.Subscribe(NotifyAsync);
-        _registry.Add(Id, () => new SessionSummary(Id, _client.Client.LedgerHash, StartedAt, Quota.CyclesUsed, Quota.RequestsUsed, IsRunning, UsesOwnKey),
-            StopAsync);
+        _registry.Add(Id, () => new SessionSummary(Id, _client.Client.LedgerHash, StartedAt, Quota.CyclesUsed, Quota.RequestsUsed, IsRunning, UsesOwnKey));
         _idleTimer = clock.CreateTimer(_ => _ = ExpireIfIdleAsync(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
 
@@ -138,13 +138,12 @@ public sealed partial class ResearchSession : IAsyncDisposable
             _logger.LogWarning("Session {Session}: the cycle did not stop within 10 s", Id);
     }
 
+    /// <summary>Closing the tab detaches from the research: an admitted cycle runs on to its end and is saved.</summary>
     public async ValueTask DisposeAsync()
     {
         lock (_watchers) _watchers.Clear();
         _registry.Remove(Id);
         await _idleTimer.DisposeAsync();
-        // Until research is durable and reachable by its link, a cycle nobody can come back to is not worth paying for.
-        await StopAsync();
         _attachment.Dispose();
         _host.Release(_live);
         _visitorKey = null;

@@ -8,19 +8,11 @@ public sealed record SessionSummary(string Id, string ClientHash, DateTimeOffset
 /// <summary>The live sessions, for the admin page. Sessions add and remove themselves.</summary>
 public sealed class SessionRegistry
 {
-    private readonly ConcurrentDictionary<string, (Func<SessionSummary> Describe, Func<Task> Stop)> _sessions = new();
+    private readonly ConcurrentDictionary<string, Func<SessionSummary>> _sessions = new();
 
-    public void Add(string id, Func<SessionSummary> describe, Func<Task> stop) => _sessions[id] = (describe, stop);
+    public void Add(string id, Func<SessionSummary> describe) => _sessions[id] = describe;
 
     public void Remove(string id) => _sessions.TryRemove(id, out _);
 
-    /// <summary>Cancels every running cycle and waits for it to wind down; returns how many were running.</summary>
-    public async Task<int> CancelAllAsync(CancellationToken cancellationToken)
-    {
-        var running = _sessions.Values.Where(s => s.Describe().Running).ToList();
-        await Task.WhenAll(running.Select(s => s.Stop())).WaitAsync(cancellationToken);
-        return running.Count;
-    }
-
-    public IReadOnlyList<SessionSummary> Active() => _sessions.Values.Select(s => s.Describe()).OrderByDescending(s => s.StartedAt).ToList();
+    public IReadOnlyList<SessionSummary> Active() => _sessions.Values.Select(s => s()).OrderByDescending(s => s.StartedAt).ToList();
 }
