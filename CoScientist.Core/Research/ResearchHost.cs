@@ -16,7 +16,7 @@ namespace CoScientist.Core.Research;
 /// and loaded from it by id, so a link opens it after the tab closed or the server restarted.
 /// </summary>
 public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admission, IResearchStore store, MiniLmEmbeddingModel embeddings,
-    TimeProvider clock, ILogger<ResearchHost> logger)
+    Microsoft.Extensions.Options.IOptions<StorageOptions> storage, TimeProvider clock, ILogger<ResearchHost> logger)
 {
     private readonly ConcurrentDictionary<string, LiveResearch> _live = new();
     private readonly ResearchSaver _saver = new(store, clock, logger);
@@ -158,6 +158,24 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
         await store.SetShareTokenAsync(record.Id, null);
         research.Record = record with { ShareToken = null };
         await research.NotifyAsync();
+    }
+
+    /// <summary>
+    /// Shared research and the operator's examples on a goal like <paramref name="goal"/>, most similar first: what a
+    /// visitor stopped by a limit can read instead of spending. Similarity is the cosine of the goals' embeddings.
+    /// </summary>
+    public async Task<IReadOnlyList<(ResearchRecord Record, double Similarity)>> SimilarSharedAsync(string goal, int limit = 5)
+    {
+        goal = goal.Trim();
+        if (goal.Length == 0) return [];
+        var candidates = (await store.ListSharedAsync()).Concat(await store.ListExamplesAsync())
+            .Where(r => r.GoalEmbedding is not null && r.Cycles > 0).DistinctBy(r => r.Id).ToList();
+        if (candidates.Count == 0) return [];
+        var wanted = await Task.Run(() => embeddings.Embed(goal));
+        return candidates
+            .Select(r => (Record: r, Similarity: Similarity.Cosine(wanted, r.GoalEmbedding)))
+            .Where(x => x.Similarity >= storage.Value.FallbackSimilarity)
+            .OrderByDescending(x => x.Similarity).Take(limit).ToList();
     }
 
     private LiveResearch Track(LiveResearch research)

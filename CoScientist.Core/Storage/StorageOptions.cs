@@ -17,6 +17,13 @@ public sealed class StorageOptions
     [ConfigurationKeyName("storage:retention_days"), Display(Name = "storage:retention_days"), Range(1, 3650)]
     public int RetentionDays { get; set; } = 30;
 
+    /// <summary>
+    /// How similar (cosine of the goals' sentence embeddings) shared research must be to a blocked visitor's goal to be
+    /// offered instead (env storage__fallback_similarity).
+    /// </summary>
+    [ConfigurationKeyName("storage:fallback_similarity"), Display(Name = "storage:fallback_similarity"), Range(0.0, 1.0)]
+    public double FallbackSimilarity { get; set; } = 0.5;
+
     public string LedgerPath => Path.Combine(Path.GetFullPath(DataDir), "ledger.db");
 
     public string ResearchPath => Path.Combine(Path.GetFullPath(DataDir), "research.db");

@@ -58,6 +58,16 @@ public sealed partial class ResearchSession
 
     public Task<IReadOnlyList<ResearchRecord>> MyResearchAsync() => _host.Store.ListByOwnerAsync(OwnerId);
 
+    /// <summary>The operator's pinned examples that are still shared, for the empty home page.</summary>
+    public async Task<IReadOnlyList<ExampleLink>> ExamplesAsync() =>
+        (await _host.Store.ListExamplesAsync()).Where(r => r.ShareToken is not null)
+        .Select(r => new ExampleLink(r.Title, "/s/" + r.ShareToken, r.Cycles, 0)).ToList();
+
+    /// <summary>Shared research on a similar goal, offered when a limit stops this visitor.</summary>
+    public async Task<IReadOnlyList<FallbackLink>> FallbackAsync(string goal) =>
+        (await _host.SimilarSharedAsync(goal)).Where(x => x.Record.ShareToken is not null && x.Record.OwnerId != OwnerId)
+        .Select(x => new FallbackLink(x.Record.Title, "/s/" + x.Record.ShareToken, x.Similarity, x.Record.IsExample)).ToList();
+
     /// <summary>Research of this owner on the same goal with the same model, to open instead of paying again.</summary>
     public async Task<ResearchRecord?> SameResearchAsync(string goal, string model)
     {
