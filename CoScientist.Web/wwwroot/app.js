@@ -9,6 +9,15 @@ window.coscientist = {
         link.click();
         link.remove();
         setTimeout(() => URL.revokeObjectURL(url), 10000);
+    },
+    // True when the text reached the clipboard; false where the browser refuses (no secure context, no permission).
+    async copyText(text) {
+        try {
+            await navigator.clipboard.writeText(text);
+            return true;
+        } catch {
+            return false;
+        }
     }
 };
 
