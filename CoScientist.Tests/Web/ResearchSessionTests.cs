@@ -25,8 +25,13 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    /// <summary>A new circuit: its own scope, as a new browser tab gets.</summary>
-    private ResearchSession NewSession() => _services.CreateAsyncScope().ServiceProvider.GetRequiredService<ResearchSession>();
+    /// <summary>A new circuit: its own scope, as a new browser tab gets; another browser when <paramref name="browser"/> differs.</summary>
+    private ResearchSession NewSession(string browser = "owner-browser")
+    {
+        var scope = _services.CreateAsyncScope().ServiceProvider;
+        scope.GetRequiredService<ClientContext>().Initialize(new CoScientist.Core.Cost.ClientKey("ip-hash", browser));
+        return scope.GetRequiredService<ResearchSession>();
+    }
 
     private ResearchForm Form(string goal) =>
         ResearchForm.From(_services.GetRequiredService<IOptions<ResearchOptions>>().Value) is var form ? SetGoal(form, goal) : null!;
@@ -109,4 +114,31 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         Assert.Empty(_server.Requests);
     }
 
+
+    [Fact]
+    public async Task AReaderOfASharedLink_CannotRunCancelRenameShareOrDelete_WhateverTheCircuitSends()
+    {
+        await using var owner = NewSession();
+        await owner.StartCycleAsync(Form("goal"));
+        await Wait.UntilAsync(() => !owner.IsRunning);
+        var token = await owner.ShareAsync();
+        Assert.NotNull(token);
+        var id = owner.Research.Id;
+        var requests = _server.Requests.Count;
+
+        await using var reader = NewSession("reader-browser");
+        Assert.True(await reader.OpenSharedAsync(token!));
+
+        Assert.True(reader.IsReadOnly);
+        Assert.Equal("This research is read-only here: only its owner can run cycles.", await reader.StartCycleAsync(Form("goal")));
+        reader.Cancel();
+        Assert.False(await reader.RenameAsync(id, "mine now"));
+        Assert.Null(await reader.ShareAsync());
+        Assert.False(await reader.DeleteAsync(id));
+        Assert.Equal(requests, _server.Requests.Count);
+        Assert.Equal("goal", (await _services.GetRequiredService<CoScientist.Core.Storage.IResearchStore>().GetRecordAsync(id))!.Title);
+        // Nor does the owner's address open it for them.
+        await using var stranger = NewSession("stranger-browser");
+        Assert.False(await stranger.OpenAsync(id));
+    }
 }
