@@ -14,7 +14,7 @@ namespace CoScientist.Tests.Benchmarks;
 
 /// <summary>
 /// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them).
-/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store]
+/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence]
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -22,7 +22,7 @@ public static class BenchmarkProgram
     {
         if (args.Length == 0 || args[0] != "benchmark")
         {
-            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store]");
+            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence]");
             return 2;
         }
         var which = args.Length > 1 ? args[1] : "all";
@@ -36,6 +36,8 @@ public static class BenchmarkProgram
             await ColdStartBenchmark.RunAsync();
         if (which is "all" or "store")
             await StoreBenchmark.RunAsync();
+        if (which is "all" or "persistence")
+            await PersistenceBenchmark.RunAsync();
         return 0;
     }
 
