@@ -7,22 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace CoScientist.Core.Cost;
 
-/// <summary>Someone asks to run the next cycle of a research.</summary>
-public sealed record CycleRequest(string Goal, ResearchSettings Settings, KeyKind KeyKind, ClientKey Client, string SessionId,
-    SessionQuota Quota, ResearchSnapshot? Research);
-
-/// <summary>The one answer to "may this cycle run?": a ticket, or the input error or limit that refuses it.</summary>
-public sealed record AdmissionResult
-{
-    public CycleTicket? Ticket { get; init; }
-    /// <summary>Something to fix in the request (shown by the form).</summary>
-    public string? InputError { get; init; }
-    /// <summary>A limit that refuses the cycle for now (shown as the limit message).</summary>
-    public LimitBlock? Block { get; init; }
-    public CycleEstimate? Estimate { get; init; }
-    public bool IsAdmitted => Ticket is not null;
-}
-
 /// <summary>
 /// Where every check before a cycle is answered, in one place and in this order: the input, the
 /// model policy, the spend ledger being writable (no call is made that cannot be recorded), the
@@ -132,24 +116,4 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
     private static LimitBlock StorageUnavailable() => new(LimitKind.StorageUnavailable,
         "The server cannot write its spend ledger (its disk is full or read-only), so it starts no cycles until the operator fixes it: it never spends what it cannot record. Everything you have so far is kept.",
         null, OwnKeyHelps: false);
-}
-
-/// <summary>An admitted cycle's claim: its server slot and its ledger row, released exactly once when it ends.</summary>
-public sealed class CycleTicket(CycleAdmission admission, CycleRequest request, ResearchSettings settings, CycleEstimate? estimate,
-    CycleLease lease, long ledgerId)
-{
-    private int _closed;
-
-    public CycleRequest Request { get; } = request;
-    /// <summary>The clamped settings with the resolved model.</summary>
-    public ResearchSettings Settings { get; } = settings;
-    public CycleEstimate? Estimate { get; } = estimate;
-    public long LedgerId { get; } = ledgerId;
-    internal CycleLease Lease { get; } = lease;
-
-    public void Close(CycleReport? report, decimal costSoFar)
-    {
-        if (Interlocked.Exchange(ref _closed, 1) == 0)
-            admission.Close(this, report, costSoFar);
-    }
 }

@@ -19,28 +19,31 @@ public static class PersistenceBenchmark
 {
     public static async Task RunAsync()
     {
-        Console.WriteLine("Saving research: cycle wall time with the SQLite store vs none (N=6, zero latency, 12 cycles each, alternated)");
+        Console.WriteLine("Saving research: first-cycle wall time with the SQLite store vs none (N=6, zero latency, alternated, after a warm-up)");
         await using var server = await FakeOpenRouterServer.StartAsync(seed: 31);
+        await using var saving = Services(server, save: true);
+        await using var notSaving = Services(server, save: false);
+        await TimeCycleAsync(saving);
+        await TimeCycleAsync(notSaving);
         var withStore = new List<double>();
         var without = new List<double>();
-        for (var round = 0; round < 12; round++)
-        {
+        for (var round = 0; round < 15; round++)
             foreach (var save in round % 2 == 0 ? new[] { true, false } : [false, true])
-            {
-                await using var services = CoreHarness.Create(server, new Dictionary<string, string?>
-                {
-                    ["num_hypotheses"] = "6",
-                    ["cost_control:max_cycles_per_client_per_hour"] = "1000",
-                    ["deployment:max_cycles_per_session"] = "1000",
-                    ["cost_control:per_session_limit_requests"] = "1000",
-                }, more: s => { if (!save) s.AddSingleton<IResearchStore, NullResearchStore>(); });
-                (save ? withStore : without).Add(await TimeCycleAsync(services));
-            }
-        }
+                (save ? withStore : without).Add(await TimeCycleAsync(save ? saving : notSaving));
         var a = Median(withStore);
         var b = Median(without);
-        Console.WriteLine($"  median cycle: {a:0.0} ms with the store, {b:0.0} ms without: saving costs {(a - b) / b * 100:0.0}% of the cycle");
+        Console.WriteLine($"  median cycle: {a:0.0} ms with the store, {b:0.0} ms without: saving costs {(a - b) / b * 100:0.0}% of the cycle ({withStore.Count} cycles each)");
     }
+
+    private static ServiceProvider Services(FakeOpenRouterServer server, bool save) => CoreHarness.Create(server, new Dictionary<string, string?>
+    {
+        ["num_hypotheses"] = "6",
+        ["cost_control:max_cycles_per_client_per_hour"] = "1000",
+        ["deployment:max_cycles_per_session"] = "1000",
+        ["cost_control:per_session_limit_requests"] = "1000",
+        ["cost_control:daily_spending_limit_usd"] = "1000",
+        ["cost_control:monthly_spending_limit_usd"] = "1000",
+    }, more: s => { if (!save) s.AddSingleton<IResearchStore, NullResearchStore>(); });
 
     private static async Task<double> TimeCycleAsync(IServiceProvider services)
     {
