@@ -141,4 +141,21 @@ public sealed class ResearchSessionTests : IAsyncLifetime
         await using var stranger = NewSession("stranger-browser");
         Assert.False(await stranger.OpenAsync(id));
     }
+
+    [Fact]
+    public async Task StartingTheSameGoalWithTheSameModelAgain_FindsTheResearchAlreadyInMyResearch()
+    {
+        await using var session = NewSession();
+        var form = Form("Explain antibiotic resistance");
+        await session.StartCycleAsync(form);
+        await Wait.UntilAsync(() => !session.IsRunning);
+        var first = session.Research.Id;
+
+        session.StartNew();
+
+        var same = await session.SameResearchAsync("  explain antibiotic resistance ", form.Model);
+        Assert.Equal(first, same?.Id);
+        Assert.Null(await session.SameResearchAsync("Explain antibiotic resistance", "another/model"));
+        Assert.Single(await session.MyResearchAsync());
+    }
 }
