@@ -53,6 +53,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ModelPolicy>();
         services.AddSingleton<SpendLedger>();
         services.AddSingleton<IResearchStore, SqliteResearchStore>();
+        services.AddSingleton<ResearchRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResearchRetention>());
         services.AddSingleton<SpendGuard>();
         services.AddSingleton<ClientQuotas>();
         services.AddSingleton(sp => new OpenRouterGenerationClient(

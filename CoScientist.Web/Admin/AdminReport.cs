@@ -12,12 +12,24 @@ public sealed record AdminReport(
     IReadOnlyList<ModelSpend> ByModel, IReadOnlyList<HourSpend> ByHour, IReadOnlyList<SessionSummary> ActiveSessions,
     IReadOnlyList<SessionUsage> RecentSessions, IReadOnlyList<ErrorCount> Errors, EstimateAccuracy Accuracy,
     IReadOnlyList<TopicCount> Topics, IReadOnlyList<KeyKindUsage> ByKeyKind, IReadOnlyList<ModelSpend> VisitorByModel,
-    int RunningCycles, IReadOnlyList<string> Warnings, string Environment, string LedgerPath, SpendSources Sources);
+    int RunningCycles, IReadOnlyList<string> Warnings, string Environment, string LedgerPath, SpendSources Sources,
+    ResearchStorageReport? Research);
+
+/// <summary>
+/// Saved research as the operator sees it: the store's counts, the retention rule and its last sweep, and the
+/// research that may be pinned as an example (shared, or already pinned). Null in the report when the store cannot be read.
+/// </summary>
+public sealed record ResearchStorageReport(ResearchStoreStats Stats, int RetentionDays, RetentionSweep? LastSweep,
+    IReadOnlyList<ResearchRecord> Shareable, string Path);
 
 /// <summary>Gathers what the operator watches: spend against the caps, where it went, and what needs attention.</summary>
 public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, SessionRegistry sessions, ClientQuotas quotas, ModelPolicy policy,
-    ProviderUsageReconciler providerUsage, IOptionsMonitor<CostControlOptions> costs, IOptions<StorageOptions> storage, DeploymentEnvironment environment, TimeProvider clock)
+    ProviderUsageReconciler providerUsage, IOptionsMonitor<CostControlOptions> costs, IOptions<StorageOptions> storage, DeploymentEnvironment environment, TimeProvider clock,
+    IResearchStore research, ResearchRetention retention)
 {
+    /// <summary>Shared research listed for pinning; the newest are the ones an operator looks for.</summary>
+    public const int SharedShown = 50;
+
     public async Task<AdminReport> BuildAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
@@ -38,10 +50,32 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
         var preferred = string.IsNullOrWhiteSpace(options.DefaultModel) ? null : options.DefaultModel;
         if (preferred is not null && preferred != offer.DefaultModel)
             warnings.Add($"The configured default model {preferred} is not available; {offer.DefaultModel} is used instead.");
+        var researchStorage = await ResearchStorageAsync(warnings);
         return new AdminReport(spendToday, options.DailyCap, spendMonth, options.MonthlyCap, guard.Paused,
             ledger.SpendByModel(month), ledger.SpendByHour(now.AddHours(-24)), sessions.Active(), ledger.Sessions(today),
             ledger.Errors(today), ledger.Accuracy(month), ledger.TopTopics(month), ledger.UsageByKeyKind(month),
             ledger.SpendByModel(month, KeyKind.Visitor), quotas.RunningCycles, warnings, environment.Name + " (" + environment.Reason + ")",
-            ledger.Path, guard.Sources());
+            ledger.Path, guard.Sources(), researchStorage);
+    }
+
+    // Saved research failing must not take the spend figures and the kill switch off the page with it.
+    private async Task<ResearchStorageReport?> ResearchStorageAsync(List<string> warnings)
+    {
+        if (retention.LastSweep is { Failure: { } failure } sweep)
+            warnings.Add($"The retention sweep at {sweep.At.UtcDateTime:HH:mm} UTC failed ({failure}); it runs again within {ResearchRetention.Interval.TotalHours:0} hours.");
+        try
+        {
+            var stats = await research.StatsAsync();
+            var shared = await research.ListSharedAsync(SharedShown);
+            // An example whose owner revoked its link stays listed, so the operator can still unpin it.
+            var examples = await research.ListExamplesAsync();
+            var shareable = shared.Concat(examples).DistinctBy(r => r.Id).OrderByDescending(r => r.LastActivityAt).ToList();
+            return new ResearchStorageReport(stats, storage.Value.RetentionDays, retention.LastSweep, shareable, storage.Value.ResearchPath);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            warnings.Add($"{ex.Message} Spend, the caps and the kill switch are unaffected.");
+            return null;
+        }
     }
 }
