@@ -71,20 +71,20 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ProviderUsageReconciler>());
 
         // The client is composed once, as layers around the SDK; per-user facts ride on each request:
-        // allow-list, then the cycle's parallel bound, then budget and ledger, then OpenRouter.
+        // the cycle's parallel bound, then the model policy with budget and ledger, then OpenRouter.
         services.AddSingleton<OpenRouterChatClient>(sp => new OpenRouterChatClient(
             sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
             sp.GetRequiredService<ILogger<OpenRouterChatClient>>(),
             sp.GetRequiredService<TimeProvider>()));
+        // The model policy is enforced once per call, in the budget layer, which needs the resolved model's prices
+        // anyway; CycleAdmission asks the same policy before a cycle starts, to say so in words.
         services.AddSingleton<ILlmClient>(sp =>
         {
-            var policy = sp.GetRequiredService<ModelPolicy>();
             ILlmClient client = sp.GetRequiredService<OpenRouterChatClient>();
-            client = new BudgetedLlmClient(client, sp.GetRequiredService<SpendGuard>(), policy, sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<CallReconciler>());
-            client = new ConcurrencyLimitedLlmClient(client);
-            return new ModelPolicyLlmClient(client, policy);
+            client = new BudgetedLlmClient(client, sp.GetRequiredService<SpendGuard>(), sp.GetRequiredService<ModelPolicy>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CallReconciler>());
+            return new ConcurrencyLimitedLlmClient(client);
         });
         services.AddSingleton<StructuredLlm>();
 

@@ -91,8 +91,10 @@ public sealed class DurableResearchBrowserTests : IAsyncLifetime
             _openRouter.Latency = TimeSpan.FromMilliseconds(400);
             await RunCycleAsync(page, app.BaseUrl, "Find ways to make lithium-ion batteries safer");
             path = new Uri(page.Url).AbsolutePath;
-            // Some hypotheses are in, the cycle is still running: pull the plug.
-            await Assertions.Expect(page.GetByTestId("hypothesis-card").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            // Generation is done (so its hypotheses are saved: the page hears of a step's end only after its items
+            // were saved), the cycle is still running: pull the plug.
+            await Assertions.Expect(page.Locator("[data-testid=cycle-step][data-step=Generation][data-step-state=Done]"))
+                .ToBeVisibleAsync(new() { Timeout = 60_000 });
             await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "running");
             await app.KillAsync();
         }

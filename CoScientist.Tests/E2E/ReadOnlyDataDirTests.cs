@@ -25,6 +25,7 @@ public sealed class ReadOnlyDataDirTests
         var ready = await client.GetAsync("/readyz");
 
         Assert.True(page.IsSuccessStatusCode, $"the page answered {(int)page.StatusCode}");
+        Assert.Contains("data-testid=\"storage-problem\"", await page.Content.ReadAsStringAsync());
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains("not writable", await ready.Content.ReadAsStringAsync());
     }
