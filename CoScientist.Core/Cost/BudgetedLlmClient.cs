@@ -30,6 +30,8 @@ public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelP
         {
             var response = await inner.CompleteAsync(request with { Context = context with { Usage = capture } }, cancellationToken);
             guard.Settle(reservation, response.Usage, error: null, keepReservation: !response.Usage.CostReported);
+            if (!response.Usage.CostReported && response.Usage.GenerationId is { Length: > 0 } answeredId)
+                reconciler?.Enqueue(reservation, answeredId, request.Model);
             return response;
         }
         catch (Exception ex)

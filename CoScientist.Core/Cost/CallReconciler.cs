@@ -56,8 +56,9 @@ public sealed class CallReconciler(OpenRouterGenerationClient generations, Spend
             if (await generations.GetAsync(lost.GenerationId) is { } cost)
             {
                 var confirmed = cost.TotalCostUsd;
-                ledger.Confirm(lost.Reservation.LedgerId, confirmed, cost.PromptTokens, cost.CompletionTokens);
-                guard.Reconcile(lost.Reservation, confirmed);
+                // A row the ledger never settled (its disk refused) still counts at its worst case there: so it must in the caps.
+                if (ledger.Confirm(lost.Reservation.LedgerId, confirmed, cost.PromptTokens, cost.CompletionTokens))
+                    guard.Reconcile(lost.Reservation, confirmed);
                 logger.LogInformation("A lost call to {Model} was confirmed by OpenRouter at ${Cost} (it was counted at ${Worst})",
                     lost.Model, confirmed, lost.Reservation.WorstCaseUsd);
                 return;

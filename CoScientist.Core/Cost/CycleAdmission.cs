@@ -98,6 +98,21 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
         }
     }
 
+    internal void Abandon(CycleTicket ticket)
+    {
+        ticket.Lease.Dispose();
+        try
+        {
+            ledger.FinishCycle(ticket.LedgerId, clock.GetUtcNow(), "NotStarted", 0, 0);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Session {Session}: the ledger could not record a cycle that never started", ticket.Request.SessionId);
+        }
+        ticket.Request.Quota.ReturnRequest(ticket.Request.KeyKind);
+        clientQuotas.ReturnCycle(ticket.Request.Client, ticket.Request.KeyKind);
+    }
+
     /// <summary>Null while the spend ledger takes writes; otherwise why no cycle may start.</summary>
     public LimitBlock? StorageBlock()
     {

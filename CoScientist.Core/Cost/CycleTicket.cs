@@ -20,4 +20,11 @@ public sealed class CycleTicket(CycleAdmission admission, CycleRequest request, 
         if (Interlocked.Exchange(ref _closed, 1) == 0)
             admission.Close(this, report, costSoFar);
     }
+
+    /// <summary>The cycle was admitted but never ran: everything it claimed is given back.</summary>
+    public void Abandon()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+            admission.Abandon(this);
+    }
 }

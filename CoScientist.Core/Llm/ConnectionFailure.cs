@@ -19,11 +19,10 @@ public static class ConnectionFailure
             // The SDK's retry policy gathers every attempt's failure: all of them must be known unsent.
             if (e is AggregateException aggregate)
                 return aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(NeverSent);
+            // Only the connect step's own error is trusted: a socket error alone (host unreachable, say) can also
+            // end a connection that had already sent its request.
             if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
                     or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError })
-                return true;
-            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable
-                    or SocketError.NetworkUnreachable or SocketError.TryAgain or SocketError.NoData })
                 return true;
         }
         return false;

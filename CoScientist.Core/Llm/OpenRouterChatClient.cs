@@ -57,6 +57,7 @@ public sealed class OpenRouterChatClient : ILlmClient
         // The whole call, retries included, is bounded: a stalled provider must not hold a cycle for minutes.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_options.TimeoutSeconds), _clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var tries = AttemptTrackingPolicy.Track();
         try
         {
             await foreach (var update in chat.CompleteChatStreamingAsync(messages, completionOptions, linked.Token))
@@ -70,10 +71,10 @@ public sealed class OpenRouterChatClient : ILlmClient
                     throw new LlmException(LlmErrorKind.StreamFailed, $"The model provider failed mid-answer: {error}");
                 if (update.Usage is { } usage)
                 {
-                    sawUsage = true;
                     inputTokens = usage.InputTokenCount;
                     outputTokens = usage.OutputTokenCount;
-                    cost = ReadCost(usage);
+                    // A usage chunk without a readable cost is no reported cost: the call keeps its worst case.
+                    (cost, sawUsage) = ReadCost(usage) is { } read ? (read, true) : (0m, false);
                 }
             }
         }
@@ -81,6 +82,12 @@ public sealed class OpenRouterChatClient : ILlmClient
         {
             Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw;
+        }
+        catch (Exception ex) when (deadline.IsCancellationRequested && ex is not LlmException && tries is { Sending: false, Accepted: false, LastStatus: { } refused })
+        {
+            // The deadline came while waiting to retry after OpenRouter refused every attempt (429, 5xx): nothing was charged.
+            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            throw LlmException.FromStatus(refused, null, tries.Tries);
         }
         catch (Exception ex) when (deadline.IsCancellationRequested && ex is not LlmException)
         {
@@ -123,7 +130,7 @@ public sealed class OpenRouterChatClient : ILlmClient
         }
 
         if (!sawUsage)
-            _logger.LogWarning("OpenRouter sent no usage for model {Model}; the call is counted at zero tokens", request.Model);
+            _logger.LogWarning("OpenRouter sent no cost for model {Model}; the call counts at its worst case until its cost is confirmed", request.Model);
         var recorded = Record(request, inputTokens, outputTokens, cost, generationId, succeeded: true, sawUsage);
         return new LlmResponse(text.ToString(), recorded, finishReason);
     }
@@ -159,15 +166,15 @@ public sealed class OpenRouterChatClient : ILlmClient
         return options;
     }
 
-    private static decimal ReadCost(ChatTokenUsage usage)
+    private static decimal? ReadCost(ChatTokenUsage usage)
     {
         try
         {
-            return usage.Patch.Contains("$.cost"u8) ? usage.Patch.GetDecimal("$.cost"u8) : 0m;
+            return usage.Patch.Contains("$.cost"u8) ? usage.Patch.GetDecimal("$.cost"u8) : null;
         }
         catch (Exception ex) when (ex is FormatException or InvalidOperationException or JsonException)
         {
-            return 0m;
+            return null;
         }
     }
 
@@ -215,6 +222,7 @@ public sealed class OpenRouterChatClient : ILlmClient
             NetworkTimeout = TimeSpan.FromSeconds(_options.TimeoutSeconds + 5),
         };
         clientOptions.AddPolicy(new OpenRouterHeadersPolicy(_options.AppUrl, _options.AppTitle), PipelinePosition.PerCall);
+        clientOptions.AddPolicy(new AttemptTrackingPolicy(), PipelinePosition.PerTry);
         return new OpenAIClient(new ApiKeyCredential(apiKey), clientOptions);
     }
 }

@@ -45,7 +45,17 @@ public sealed partial class LiveResearch
                 if (e is CycleCompleted done) ticket.Close(done.Report, RunningCost);
                 Apply(e);
                 // Saved before anyone is told, so a link opened on the news finds it.
-                if (Persist is { } persist) await persist(e);
+                if (Persist is { } persist)
+                {
+                    try
+                    {
+                        await persist(e);
+                    }
+                    catch (Exception ex)
+                    {
+                        logger.LogError(ex, "Research {Research}: saving after {Event} failed", Id, e.GetType().Name);
+                    }
+                }
                 await NotifyAsync();
             }
         }

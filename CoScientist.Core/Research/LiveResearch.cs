@@ -103,6 +103,23 @@ public sealed partial class LiveResearch(string id, ResearchState state)
                 State = new ResearchState(goal);
     }
 
+    private bool _starting;
+
+    /// <summary>One start at a time per research: a double click or a second tab cannot admit two cycles.</summary>
+    internal bool TryClaimStart()
+    {
+        lock (_gate)
+        {
+            if (_starting || IsRunning) return false;
+            return _starting = true;
+        }
+    }
+
+    internal void ReleaseStart()
+    {
+        lock (_gate) _starting = false;
+    }
+
     public void Cancel()
     {
         lock (_gate) _runCts?.Cancel();

@@ -68,6 +68,21 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
             return new AdmissionResult { InputError = "A cycle is already running; wait for it or cancel it." };
         if (_shuttingDown)
             return new AdmissionResult { InputError = "The server is restarting; try again in a minute. Everything so far is kept." };
+        if (!research.TryClaimStart())
+            return new AdmissionResult { InputError = "A cycle is already starting; wait a moment." };
+        try
+        {
+            return await StartClaimedAsync(research, request, call, ownerId, cancellationToken);
+        }
+        finally
+        {
+            research.ReleaseStart();
+        }
+    }
+
+    private async Task<AdmissionResult> StartClaimedAsync(LiveResearch research, CycleRequest request, LlmCallContext call, string ownerId,
+        CancellationToken cancellationToken)
+    {
         var goal = request.Goal.Trim();
         var snapshot = research.Snapshot() is { Cycle: > 0 } s && string.Equals(s.Goal, goal, StringComparison.Ordinal) ? s : null;
         var admitted = await admission.AdmitAsync(request with { Research = snapshot }, cancellationToken);
@@ -83,17 +98,21 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
                 await store.CreateAsync(record);
                 research.Record = record;
             }
+            if (!research.TryStart(ticket, call, supervisor, logger))
+            {
+                ticket.Abandon();
+                return new AdmissionResult { InputError = "A cycle is already running; wait for it or cancel it." };
+            }
         }
-        catch (StorageUnavailableException ex)
+        catch (Exception ex)
         {
-            ticket.Close(null, 0);
-            logger.LogError("Research could not be saved ({Error}); the cycle does not start", ex.Message);
-            return new AdmissionResult { InputError = ex.Message };
-        }
-        if (!research.TryStart(ticket, call, supervisor, logger))
-        {
-            ticket.Close(null, 0);
-            return new AdmissionResult { InputError = "A cycle is already running; wait for it or cancel it." };
+            // Admitted but never run: its slot, its ledger row and the visitor's allowance all go back.
+            ticket.Abandon();
+            logger.LogError(ex, "Research {Research}: an admitted cycle could not start", research.Id);
+            return new AdmissionResult
+            {
+                InputError = ex is StorageUnavailableException ? ex.Message : "The cycle could not start because of a server error; nothing was spent. Try again.",
+            };
         }
         await research.NotifyAsync();
         return admitted;

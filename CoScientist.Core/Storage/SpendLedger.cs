@@ -163,7 +163,7 @@ public sealed partial class SpendLedger
     }
 
     /// <summary>OpenRouter confirmed what an unconfirmed call cost: its worst case gives way to the real figure.</summary>
-    public void Confirm(long id, decimal costUsd, long inputTokens, long outputTokens)
+    public bool Confirm(long id, decimal costUsd, long inputTokens, long outputTokens)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
@@ -175,7 +175,7 @@ public sealed partial class SpendLedger
         command.Parameters.AddWithValue("$in", inputTokens);
         command.Parameters.AddWithValue("$out", outputTokens);
         command.Parameters.AddWithValue("$id", id);
-        command.ExecuteNonQuery();
+        return command.ExecuteNonQuery() == 1;
     }
 
     /// <summary>Operator-key spend since <paramref name="from"/>: settled costs, plus open reservations at their worst case.</summary>

@@ -255,4 +255,31 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         Assert.True(ledger >= _server.TotalCharged, $"the ledger holds ${ledger} but OpenRouter charged ${_server.TotalCharged} ({proxy.Resets} resets)");
         Assert.True(services.GetRequiredService<SpendGuard>().Totals().Today >= _server.TotalCharged);
     }
+
+    [Fact]
+    public async Task ACallAbandonedWhileWaitingToRetryARateLimit_CostsNothing_AndSaysRateLimited()
+    {
+        await using var services = Services(more: new() { ["openrouter_timeout_seconds"] = "1", ["openrouter_max_backoff_ms"] = "10000" });
+        // Retry-After: 1 s, twice: the call's 1 s deadline comes while it waits to retry.
+        _server.Enqueue(FaultKind.RateLimitedWithRetryAfter, FaultKind.RateLimitedWithRetryAfter, FaultKind.RateLimitedWithRetryAfter);
+
+        var ex = await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<ILlmClient>().CompleteAsync(Request(), CancellationToken.None));
+
+        Assert.Equal(LlmErrorKind.RateLimited, ex.Kind);
+        Assert.Equal(0m, LedgerSpend(services));
+        Assert.Equal(0m, services.GetRequiredService<SpendGuard>().Totals().Today);
+    }
+
+    [Fact]
+    public async Task AnAnswerWhoseUsageHasNoCost_IsCountedAtItsWorstCase_NotAtZero()
+    {
+        await using var services = Services();
+        _server.Enqueue(FaultKind.UsageWithoutCost);
+
+        var response = await services.GetRequiredService<ILlmClient>().CompleteAsync(Request(), CancellationToken.None);
+
+        Assert.False(response.Usage.CostReported);
+        Assert.True(_server.TotalCharged > 0);
+        Assert.True(LedgerSpend(services) >= _server.TotalCharged, $"the ledger holds ${LedgerSpend(services)} for a call charged ${_server.TotalCharged}");
+    }
 }

@@ -21,6 +21,8 @@ public enum FaultKind
     CutStreamAfterCharge,
     /// <summary>The provider accepts and charges the request and never answers.</summary>
     Stall,
+    /// <summary>A complete answer whose usage carries no cost.</summary>
+    UsageWithoutCost,
 }
 
 /// <summary>One chat request as the fake received it.</summary>
@@ -229,7 +231,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
                 return;
         }
         if (body["stream"]?.GetValue<bool>() == true)
-            await Stream(http, id, model, content, finish, promptTokens, completionTokens, cost, fault == FaultKind.MidStreamError);
+            await Stream(http, id, model, content, finish, promptTokens, completionTokens, fault == FaultKind.UsageWithoutCost ? null : cost, fault == FaultKind.MidStreamError);
         else
             await http.Response.WriteAsJsonAsync(new JsonObject
             {
@@ -244,7 +246,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     }
 
     private static async Task Stream(HttpContext http, string id, string model, string content, string finish,
-        int promptTokens, int completionTokens, decimal cost, bool failMidway)
+        int promptTokens, int completionTokens, decimal? cost, bool failMidway)
     {
         http.Response.ContentType = "text/event-stream";
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -289,11 +291,15 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         await http.Response.Body.FlushAsync();
     }
 
-    private static JsonObject Usage(int promptTokens, int completionTokens, decimal cost) => new()
+    private static JsonObject Usage(int promptTokens, int completionTokens, decimal? cost)
     {
-        ["prompt_tokens"] = promptTokens, ["completion_tokens"] = completionTokens, ["total_tokens"] = promptTokens + completionTokens,
-        ["cost"] = cost,
-    };
+        var usage = new JsonObject
+        {
+            ["prompt_tokens"] = promptTokens, ["completion_tokens"] = completionTokens, ["total_tokens"] = promptTokens + completionTokens,
+        };
+        if (cost is { } c) usage["cost"] = c;
+        return usage;
+    }
 
     private string Answer(JsonObject body, string prompt)
     {

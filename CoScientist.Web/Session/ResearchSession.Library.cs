@@ -22,8 +22,13 @@ public sealed partial class ResearchSession
     public async Task<bool> OpenAsync(string id)
     {
         if (_live.Id == id && !_readOnly) return _live.Record is null || _live.Record.OwnerId == OwnerId;
-        if (await _host.OpenAsync(id) is not { } research || research.Record?.OwnerId != OwnerId)
+        if (await _host.OpenAsync(id) is not { } research)
             return false;
+        if (research.Record?.OwnerId != OwnerId)
+        {
+            _host.Release(research);
+            return false;
+        }
         Attach(research, readOnly: false);
         return true;
     }
@@ -61,7 +66,7 @@ public sealed partial class ResearchSession
     /// <summary>The operator's pinned examples that are still shared, for the empty home page.</summary>
     public async Task<IReadOnlyList<ExampleLink>> ExamplesAsync() =>
         (await _host.Store.ListExamplesAsync()).Where(r => r.ShareToken is not null)
-        .Select(r => new ExampleLink(r.Title, "/s/" + r.ShareToken, r.Cycles, 0)).ToList();
+        .Select(r => new ExampleLink(r.Title, "/s/" + r.ShareToken, r.Cycles, Hypotheses: 0)).ToList(); // the list does not load each research to count
 
     /// <summary>Shared research on a similar goal, offered when a limit stops this visitor.</summary>
     public async Task<IReadOnlyList<FallbackLink>> FallbackAsync(string goal) =>

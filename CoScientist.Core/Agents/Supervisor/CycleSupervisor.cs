@@ -43,11 +43,32 @@ public sealed class CycleSupervisor(
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<CycleEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var run = new CycleRun(this, state, settings, call, channel.Writer, cancellationToken);
-        var worker = Task.Run(run.ExecuteAsync, CancellationToken.None);
-        await foreach (var e in channel.Reader.ReadAllAsync(CancellationToken.None))
-            yield return e;
-        await worker;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = new CycleRun(this, state, settings, call, channel.Writer, stop.Token);
+        var worker = Task.Run(async () =>
+        {
+            try
+            {
+                await run.ExecuteAsync();
+            }
+            finally
+            {
+                channel.Writer.TryComplete(); // whatever happened, the reader is never left waiting
+            }
+        }, CancellationToken.None);
+        var finished = false;
+        try
+        {
+            await foreach (var e in channel.Reader.ReadAllAsync(CancellationToken.None))
+                yield return e;
+            finished = true;
+        }
+        finally
+        {
+            // A reader that stops listening stops the cycle too: nothing may run on, and spend, unobserved.
+            if (!finished) stop.Cancel();
+            await worker;
+        }
     }
 
     private sealed class CycleRun(CycleSupervisor s, ResearchState state, ResearchSettings settings, LlmCallContext call,
@@ -293,7 +314,8 @@ public sealed class CycleSupervisor(
             lock (_failures)
             {
                 _failures.Add(new ItemFailure(step, item, message));
-                if (ex is LlmException { IsProviderUnavailable: true })
+                // Only failures that certainly cost nothing (never reached, or refused with a 429 or 5xx) earn the allowance back.
+                if (ex is LlmException { IsProviderUnavailable: true, NeverCharged: true })
                     _providerFailures++;
             }
             Emit(new ItemFailed(step, item, message));
