@@ -50,9 +50,11 @@ public sealed class SharedResearchBrowserTests(AppFixture app)
             Assert.Equal(await owner.GetByTestId("hypothesis-card").CountAsync(), await reader.GetByTestId("hypothesis-card").CountAsync());
             Assert.Empty(errors);
 
-            // Revoked, the link stops working.
+            // Revoked, the link stops working, for the reader already watching too.
             await owner.GetByTestId("share-revoke").ClickAsync();
             await Assertions.Expect(owner.GetByTestId("share-create")).ToBeVisibleAsync();
+            await Assertions.Expect(reader.GetByTestId("research-not-found")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+            await Assertions.Expect(reader.GetByTestId("hypothesis-card")).ToHaveCountAsync(0);
             var (late, _) = await app.NewPageAsync();
             await late.GotoAsync(shareUrl);
             await Assertions.Expect(late.GetByTestId("research-not-found")).ToBeVisibleAsync(new() { Timeout = 20_000 });

@@ -39,6 +39,7 @@ public sealed partial class ResearchSession
         if (await _host.OpenSharedAsync(shareToken) is not { } research)
             return false;
         Attach(research, readOnly: true);
+        _sharedToken = shareToken;
         return true;
     }
 
@@ -49,8 +50,21 @@ public sealed partial class ResearchSession
         Attach(_host.Create(), readOnly: false);
     }
 
+    /// <summary>The share link this reader came through was revoked: the research is no longer theirs to see.</summary>
+    public bool LinkRevoked { get; private set; }
+
+    /// <summary>A reader whose link was revoked is detached at once, even mid-cycle.</summary>
+    private void DetachIfRevoked()
+    {
+        if (!_readOnly || _sharedToken is null || _live.Record?.ShareToken == _sharedToken) return;
+        Attach(_host.Create(), readOnly: true);
+        LinkRevoked = true;
+    }
+
     private void Attach(LiveResearch research, bool readOnly)
     {
+        _sharedToken = null;
+        LinkRevoked = false;
         var previous = _live;
         _attachment.Dispose();
         _live = research;

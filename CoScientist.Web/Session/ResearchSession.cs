@@ -27,6 +27,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
     private LiveResearch _live;
     private IDisposable _attachment;
     private bool _readOnly;
+    private string? _sharedToken;
     private string? _visitorKey;
     private string? _limitMessage;
 
@@ -116,6 +117,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
 
     private async Task NotifyAsync()
     {
+        DetachIfRevoked();
         Func<Task>[] watchers;
         lock (_watchers) watchers = _watchers.ToArray();
         foreach (var watcher in watchers)
