@@ -15,13 +15,7 @@ public sealed class DurableResearchBrowserTests : IAsyncLifetime
     {
         _openRouter = await FakeOpenRouterServer.StartAsync(seed: 17);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = BrowserPath(),
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-        });
+        _browser = await AppFixture.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -30,11 +24,6 @@ public sealed class DurableResearchBrowserTests : IAsyncLifetime
         _playwright.Dispose();
         await _openRouter.DisposeAsync();
     }
-
-    private static string BrowserPath() =>
-        Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path
-        : new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
-          ?? throw new InvalidOperationException("Chromium is not installed: run `apt-get install -y chromium` (as .ci/run does) or set CHROMIUM_PATH.");
 
     private Task<AppProcess> StartAppAsync() => AppProcess.StartAsync(new Dictionary<string, string>
     {
