@@ -10,9 +10,11 @@ namespace CoScientist.Core.Cost;
 public sealed class SessionQuota(DeploymentOptions deployment, CostControlOptions costs, TimeProvider clock)
 {
     private DateTimeOffset _lastActivity = clock.GetUtcNow();
+    // A cycle ends on its own thread while the circuit reads and counts: the counters change atomically.
+    private int _cyclesUsed, _requestsUsed;
 
-    public int CyclesUsed { get; private set; }
-    public int RequestsUsed { get; private set; }
+    public int CyclesUsed => Volatile.Read(ref _cyclesUsed);
+    public int RequestsUsed => Volatile.Read(ref _requestsUsed);
     public int MaxCycles => deployment.MaxCyclesPerSession;
     public int MaxRequests => costs.PerSessionLimitRequests;
     public TimeSpan IdleTimeout => TimeSpan.FromMinutes(deployment.SessionTimeoutMinutes);
@@ -41,18 +43,18 @@ public sealed class SessionQuota(DeploymentOptions deployment, CostControlOption
     public void RecordRequest(KeyKind keyKind)
     {
         Touch();
-        if (keyKind == KeyKind.Operator) RequestsUsed++;
+        if (keyKind == KeyKind.Operator) Interlocked.Increment(ref _requestsUsed);
     }
 
     /// <summary>A run that produced nothing because the provider was unreachable gives its request back.</summary>
     public void ReturnRequest(KeyKind keyKind)
     {
-        if (keyKind == KeyKind.Operator && RequestsUsed > 0) RequestsUsed--;
+        if (keyKind == KeyKind.Operator && Interlocked.Decrement(ref _requestsUsed) < 0) Interlocked.Increment(ref _requestsUsed);
     }
 
     public void RecordCompletedCycle(KeyKind keyKind)
     {
         Touch();
-        if (keyKind == KeyKind.Operator) CyclesUsed++;
+        if (keyKind == KeyKind.Operator) Interlocked.Increment(ref _cyclesUsed);
     }
 }

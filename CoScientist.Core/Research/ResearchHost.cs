@@ -21,6 +21,7 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
     private readonly ConcurrentDictionary<string, LiveResearch> _live = new();
     private readonly ResearchSaver _saver = new(store, clock, logger);
     private volatile bool _shuttingDown;
+    private int _starting;
 
     public CycleAdmission Admission => admission;
     public IResearchStore Store => store;
@@ -70,12 +71,14 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
             return new AdmissionResult { InputError = "The server is restarting; try again in a minute. Everything so far is kept." };
         if (!research.TryClaimStart())
             return new AdmissionResult { InputError = "A cycle is already starting; wait a moment." };
+        Interlocked.Increment(ref _starting);
         try
         {
             return await StartClaimedAsync(research, request, call, ownerId, cancellationToken);
         }
         finally
         {
+            Interlocked.Decrement(ref _starting);
             research.ReleaseStart();
         }
     }
@@ -136,6 +139,10 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
     public async Task<int> StopAllAsync(TimeSpan grace)
     {
         _shuttingDown = true;
+        // Cycles admitted just before the flag was set are let through their start, so they are waited for too.
+        var started = clock.GetUtcNow();
+        while (Volatile.Read(ref _starting) > 0 && clock.GetUtcNow() - started < TimeSpan.FromSeconds(5))
+            await Task.Delay(TimeSpan.FromMilliseconds(20), clock);
         var running = Running;
         var finished = Task.WhenAll(running.Select(r => r.Run));
         if (await Task.WhenAny(finished, Task.Delay(grace, clock)) != finished)
