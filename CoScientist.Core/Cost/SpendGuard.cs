@@ -146,31 +146,44 @@ public sealed partial class SpendGuard
     {
         var actual = keepReservation ? reservation.WorstCaseUsd : usage?.CostUsd ?? 0m;
         var status = keepReservation ? CallStatus.Unconfirmed : error is null ? CallStatus.Settled : CallStatus.Failed;
-        try
-        {
-            _ledger.Settle(reservation.LedgerId, status, actual, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, usage?.GenerationId, error);
-        }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
-        {
-            // The row stays "Reserved" at its worst case, which is what a restart will count; so do the caps now.
-            _logger.LogError("The spend ledger could not settle call {Id} ({Error}); it stays counted at its worst case", reservation.LedgerId, ex.Message);
-            actual = Math.Max(actual, reservation.WorstCaseUsd);
-        }
-        RecordMetrics(reservation, usage, actual, error);
         if (reservation.KeyKind == KeyKind.Visitor)
+        {
+            actual = WriteSettlement(reservation, usage, error, actual, status);
+            RecordMetrics(reservation, usage, actual, error);
             return;
-        if (actual > reservation.WorstCaseUsd)
-            _logger.LogWarning("A call cost ${Actual} but reserved only ${Reserved}", actual, reservation.WorstCaseUsd);
+        }
         TaskCompletionSource wake;
+        // The ledger row and the totals change together: a day or month rolling over (which re-reads the ledger)
+        // cannot fall between them and count the call twice.
         lock (_gate)
         {
+            actual = WriteSettlement(reservation, usage, error, actual, status);
             if (reservation.Day == _day) { _dayHeld -= reservation.WorstCaseUsd; _daySpent += actual; }
             if (reservation.Month == _month) { _monthHeld -= reservation.WorstCaseUsd; _monthSpent += actual; }
             _settledHere += actual;
             wake = _settled;
             _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        RecordMetrics(reservation, usage, actual, error);
+        if (actual > reservation.WorstCaseUsd)
+            _logger.LogWarning("A call cost ${Actual} but reserved only ${Reserved}", actual, reservation.WorstCaseUsd);
         wake.TrySetResult();
+    }
+
+    /// <returns>What the call counts at: its worst case when the ledger could not record the settlement.</returns>
+    private decimal WriteSettlement(SpendReservation reservation, LlmUsage? usage, string? error, decimal actual, CallStatus status)
+    {
+        try
+        {
+            _ledger.Settle(reservation.LedgerId, status, actual, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, usage?.GenerationId, error);
+            return actual;
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // The row stays "Reserved" at its worst case, which is what a restart will count; so do the caps now.
+            _logger.LogError("The spend ledger could not settle call {Id} ({Error}); it stays counted at its worst case", reservation.LedgerId, ex.Message);
+            return Math.Max(actual, reservation.WorstCaseUsd);
+        }
     }
 
     /// <summary>A call settled at its worst case was later confirmed at <paramref name="confirmedUsd"/>: the caps count that instead.</summary>
