@@ -75,8 +75,7 @@ public sealed partial class LiveResearch
         finally
         {
             ticket.Close(null, RunningCost);
-            if (Watchers == 0)
-                Idle?.Invoke(this);
+            Idle?.Invoke(this);
         }
     }
 

@@ -50,8 +50,11 @@ public sealed partial class LiveResearch(string id, ResearchState state)
     internal Action<Exception>? WatcherFailed { get; set; }
     /// <summary>Saves what an event changed; set by the host.</summary>
     internal Func<CycleEvent, Task>? Persist { get; set; }
-    /// <summary>Told when nothing runs on this research and nobody watches it any more.</summary>
+    /// <summary>Told when the cycle ends: the run's hold on this research is released.</summary>
     internal Action<LiveResearch>? Idle { get; set; }
+
+    /// <summary>Holders (circuits showing it, a running cycle); the host forgets the research when none is left. Host lock only.</summary>
+    internal int Holds { get; set; }
 
     /// <summary>The saved record: null until the first cycle starts. Its owner alone may run, rename, share or delete it.</summary>
     public Storage.ResearchRecord? Record { get; internal set; }
@@ -150,8 +153,6 @@ public sealed partial class LiveResearch(string id, ResearchState state)
         public void Dispose()
         {
             lock (research._gate) research._watchers.Remove(onChange);
-            if (!research.IsRunning && research.Watchers == 0)
-                research.Idle?.Invoke(research);
         }
     }
 }

@@ -19,6 +19,8 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
     Microsoft.Extensions.Options.IOptions<StorageOptions> storage, TimeProvider clock, ILogger<ResearchHost> logger)
 {
     private readonly ConcurrentDictionary<string, LiveResearch> _live = new();
+    // Finding or adding a research and taking a hold on it, and dropping a hold and forgetting it, are one step each.
+    private readonly Lock _holds = new();
     private readonly ResearchSaver _saver = new(store, clock, logger);
     private volatile bool _shuttingDown;
     private int _starting;
@@ -30,21 +32,44 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
     public LiveResearch Create()
     {
         var research = Track(new LiveResearch(ResearchIds.New(), new ResearchState("")));
-        _live[research.Id] = research;
+        lock (_holds)
+        {
+            research.Holds = 1;
+            _live[research.Id] = research;
+        }
         return research;
     }
 
-    /// <summary>The research with this id, live or from the store; null when there is none.</summary>
+    /// <summary>
+    /// The research with this id, live or from the store, with a hold taken for the caller (who gives it back with
+    /// <see cref="Release"/>); null when there is none.
+    /// </summary>
     public async Task<LiveResearch?> OpenAsync(string id)
     {
-        if (_live.TryGetValue(id, out var live))
+        if (TryHold(id) is { } live)
             return live;
         var record = await store.GetRecordAsync(id);
         if (record is null || await store.LoadAsync(id) is not { } snapshot)
             return null;
         var loaded = Track(new LiveResearch(id, ResearchState.Restore(snapshot)));
         loaded.Loaded(record, snapshot);
-        return _live.GetOrAdd(id, loaded);
+        lock (_holds)
+        {
+            // Someone else may have loaded it meanwhile: there is only ever one live copy of a research.
+            var kept = _live.GetOrAdd(id, loaded);
+            kept.Holds++;
+            return kept;
+        }
+    }
+
+    private LiveResearch? TryHold(string id)
+    {
+        lock (_holds)
+        {
+            if (!_live.TryGetValue(id, out var live)) return null;
+            live.Holds++;
+            return live;
+        }
     }
 
     /// <summary>The research a read-only link points to; null when the link was revoked or never existed.</summary>
@@ -101,8 +126,11 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
                 await store.CreateAsync(record);
                 research.Record = record;
             }
+            // The running cycle holds the research until it ends, whoever watches.
+            lock (_holds) research.Holds++;
             if (!research.TryStart(ticket, call, supervisor, logger))
             {
+                Release(research);
                 ticket.Abandon();
                 return new AdmissionResult { InputError = "A cycle is already running; wait for it or cancel it." };
             }
@@ -150,11 +178,14 @@ public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admi
         return running.Count;
     }
 
-    /// <summary>Forgets a research nobody watches and nothing runs on (it lives on in the store).</summary>
+    /// <summary>Gives back a hold; a research nobody holds any more (no circuit, no running cycle) is forgotten here and lives on in the store.</summary>
     public void Release(LiveResearch research)
     {
-        if (!research.IsRunning && research.Watchers == 0)
-            _live.TryRemove(new KeyValuePair<string, LiveResearch>(research.Id, research));
+        lock (_holds)
+        {
+            if (--research.Holds <= 0)
+                _live.TryRemove(new KeyValuePair<string, LiveResearch>(research.Id, research));
+        }
     }
 
     /// <summary>Removes a research from this server and from the store; the spend ledger keeps its costs.</summary>

@@ -71,8 +71,8 @@ public sealed partial class ResearchSession
         _readOnly = readOnly;
         _limitMessage = null;
         _attachment = research.Subscribe(NotifyAsync);
-        if (!ReferenceEquals(previous, research))
-            _host.Release(previous);
+        // Every research handed to Attach comes with a hold of its own; the one shown before gives its hold back.
+        _host.Release(previous);
     }
 
     public Task<IReadOnlyList<ResearchRecord>> MyResearchAsync() => _host.Store.ListByOwnerAsync(OwnerId);
