@@ -109,23 +109,31 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Sp
 /// <summary>Salted hashes for client identifiers, so neither raw IPs nor cookie values are ever stored or shown.</summary>
 public sealed class ClientHasher(SpendLedger ledger, ILogger<ClientHasher> logger)
 {
-    private readonly Lazy<byte[]> _salt = new(() =>
+    private readonly byte[] _temporarySalt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    private byte[]? _salt;
+
+    /// <summary>
+    /// The installation's salt from the ledger. While the ledger cannot be read, a salt for this run stands in so the
+    /// page still works and says what is wrong (nothing can be recorded then: no cycle starts, no research is saved);
+    /// it is not kept, so the real salt, and with it every owner's research, is back as soon as the disk is.
+    /// </summary>
+    private byte[] Salt()
     {
+        if (_salt is { } salt) return salt;
         try
         {
-            return Convert.FromHexString(ledger.ClientSalt());
+            return _salt = Convert.FromHexString(ledger.ClientSalt());
         }
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
         {
-            // The page must still work to say what is wrong; nothing can be recorded against these hashes anyway.
-            logger.LogError("The client salt could not be read from the ledger ({Error}); a salt for this run only is used", ex.Message);
-            return System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            logger.LogError("The client salt could not be read from the ledger ({Error}); a salt for this run only is used until it can", ex.Message);
+            return _temporarySalt;
         }
-    });
+    }
 
     public string Hash(string kind, string? value)
     {
-        var bytes = System.Security.Cryptography.HMACSHA256.HashData(_salt.Value, System.Text.Encoding.UTF8.GetBytes(kind + ":" + (value ?? "")));
+        var bytes = System.Security.Cryptography.HMACSHA256.HashData(Salt(), System.Text.Encoding.UTF8.GetBytes(kind + ":" + (value ?? "")));
         return Convert.ToHexString(bytes, 0, 8).ToLowerInvariant();
     }
 
