@@ -11,6 +11,7 @@ using CoScientist.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using CoScientist.Core.Embeddings;
+using CoScientist.Core.Literature;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Models;
 using CoScientist.Core.Research;
@@ -101,6 +102,26 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CycleAdmission>();
         services.AddSingleton<ResearchHost>();
         services.AddHostedService<ResearchRecoveryService>();
+        AddLiterature(services);
         return services;
+    }
+
+    /// <summary>The literature sources: polite, cached clients that answer with a reason instead of failing. Nothing uses them yet.</summary>
+    private static void AddLiterature(IServiceCollection services)
+    {
+        services.AddOptions<LiteratureOptions>().BindConfiguration(LiteratureOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<LiteratureCache>();
+        foreach (var name in new[] { "arxiv", "europepmc", "crossref" })
+            services.AddHttpClient(name, http => http.Timeout = Timeout.InfiniteTimeSpan); // literature:timeout_seconds bounds each attempt
+        // Singletons, because each holds its source's server-wide pacer.
+        services.AddSingleton(sp => new ArxivClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("arxiv"),
+            sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ArxivClient>>()));
+        services.AddSingleton(sp => new EuropePmcClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("europepmc"),
+            sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EuropePmcClient>>()));
+        services.AddSingleton(sp => new CrossrefClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("crossref"),
+            sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CrossrefClient>>()));
     }
 }
