@@ -111,6 +111,7 @@ public sealed class ClientHasher(SpendLedger ledger, ILogger<ClientHasher> logge
 {
     private readonly byte[] _temporarySalt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     private byte[]? _salt;
+    private int _fallbackLogged;
 
     /// <summary>
     /// The installation's salt from the ledger. While the ledger cannot be read, a salt for this run stands in so the
@@ -126,7 +127,8 @@ public sealed class ClientHasher(SpendLedger ledger, ILogger<ClientHasher> logge
         }
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
         {
-            logger.LogError("The client salt could not be read from the ledger ({Error}); a salt for this run only is used until it can", ex.Message);
+            if (Interlocked.Exchange(ref _fallbackLogged, 1) == 0)
+                logger.LogError("The client salt could not be read from the ledger ({Error}); a salt for this run only is used until it can", ex.Message);
             return _temporarySalt;
         }
     }

@@ -121,7 +121,7 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
             ledger.CheckWritable();
             return null;
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
         {
             logger.LogError("The spend ledger cannot be written ({Error}); cycles are refused until it can", ex.Message);
             return StorageUnavailable();

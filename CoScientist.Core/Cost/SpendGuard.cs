@@ -132,7 +132,7 @@ public sealed partial class SpendGuard
         {
             return _ledger.Reserve(call);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
         {
             _logger.LogError("The spend ledger refused a reservation ({Error}); no LLM call is made that it cannot record", ex.Message);
             throw new LlmException(LlmErrorKind.StorageUnavailable,
@@ -178,7 +178,7 @@ public sealed partial class SpendGuard
             _ledger.Settle(reservation.LedgerId, status, actual, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, usage?.GenerationId, error);
             return actual;
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
         {
             // The row stays "Reserved" at its worst case, which is what a restart will count; so do the caps now.
             _logger.LogError("The spend ledger could not settle call {Id} ({Error}); it stays counted at its worst case", reservation.LedgerId, ex.Message);

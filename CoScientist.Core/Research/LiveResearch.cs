@@ -34,7 +34,6 @@ public sealed partial class LiveResearch(string id, ResearchState state)
     public IReadOnlyList<StepView> Steps { get { lock (_gate) return _steps; } }
     public IReadOnlyList<ItemFailure> Failures { get { lock (_gate) return _failures.ToList(); } }
     public bool IsRunning => Status == ResearchStatus.Running;
-    public int Watchers { get { lock (_gate) return _watchers.Count; } }
     /// <summary>The running cycle's task; completed when none runs.</summary>
     public Task Run { get { lock (_gate) return _run; } }
 

@@ -51,6 +51,15 @@ public sealed class NetworkFaultTests : IAsyncLifetime
     private static decimal LedgerSpend(IServiceProvider services) =>
         services.GetRequiredService<SpendLedger>().OperatorSpendSince(DateTimeOffset.UtcNow.AddDays(-1));
 
+    /// <summary>Runs one cycle to its end; its last event is always the report.</summary>
+    private static async Task<CycleReport> RunCycleAsync(IServiceProvider services, ResearchState state, ResearchSettings settings)
+    {
+        CycleEvent? last = null;
+        await foreach (var e in services.GetRequiredService<CycleSupervisor>().RunCycleAsync(state, settings, new LlmCallContext()))
+            last = e;
+        return Assert.IsType<CycleCompleted>(last).Report;
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -181,11 +190,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         _server.Enqueue(FaultKind.None, FaultKind.None);
         for (var i = 0; i < 40; i++) _server.Enqueue(FaultKind.Stall);
 
-        var events = new List<CycleEvent>();
-        await foreach (var e in services.GetRequiredService<CycleSupervisor>().RunCycleAsync(state, settings, new LlmCallContext()))
-            events.Add(e);
-
-        var report = Assert.IsType<CycleCompleted>(events[^1]).Report;
+        var report = await RunCycleAsync(services, state, settings);
         Assert.Equal(CycleOutcome.TimedOut, report.Outcome);
         Assert.Contains("time limit of 3 seconds", report.Message);
         Assert.NotEmpty(state.Snapshot().Hypotheses);
@@ -200,11 +205,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         var state = new ResearchState("Explain antibiotic resistance");
         var settings = services.GetRequiredService<IOptions<ResearchOptions>>().Value.ToSettings();
 
-        var events = new List<CycleEvent>();
-        await foreach (var e in services.GetRequiredService<CycleSupervisor>().RunCycleAsync(state, settings, new LlmCallContext()))
-            events.Add(e);
-
-        var report = Assert.IsType<CycleCompleted>(events[^1]).Report;
+        var report = await RunCycleAsync(services, state, settings);
         Assert.Equal(CycleOutcome.Failed, report.Outcome);
         Assert.True(report.ProviderUnavailable);
         Assert.Contains("OpenRouter could not be reached", report.Message);
@@ -220,11 +221,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         var state = new ResearchState("Explain antibiotic resistance");
         var settings = services.GetRequiredService<IOptions<ResearchOptions>>().Value.ToSettings();
 
-        var events = new List<CycleEvent>();
-        await foreach (var e in services.GetRequiredService<CycleSupervisor>().RunCycleAsync(state, settings, new LlmCallContext()))
-            events.Add(e);
-
-        var report = Assert.IsType<CycleCompleted>(events[^1]).Report;
+        var report = await RunCycleAsync(services, state, settings);
         Assert.Equal(CycleOutcome.Failed, report.Outcome);
         Assert.True(report.ProviderUnavailable);
         Assert.Equal(0m, LedgerSpend(services));
@@ -244,9 +241,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         for (var cycle = 0; cycle < 2; cycle++)
         {
             var state = new ResearchState("Explain antibiotic resistance " + cycle);
-            await foreach (var _ in services.GetRequiredService<CycleSupervisor>().RunCycleAsync(state, settings, new LlmCallContext()))
-            {
-            }
+            await RunCycleAsync(services, state, settings);
         }
 
         Assert.True(proxy.Resets > 0, "the proxy reset nothing");
