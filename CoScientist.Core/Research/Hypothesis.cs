@@ -5,7 +5,11 @@ public enum HypothesisOrigin { Generated, Evolved }
 public enum EvolutionStrategy { Combination, Simplification, FeasibilityImprovement, OutOfTheBox }
 
 /// <summary>The fields an agent proposes; <see cref="ResearchState"/> turns a draft into a <see cref="Hypothesis"/>.</summary>
-public sealed record HypothesisDraft(string Title, string Statement, string Rationale, string Prediction);
+public sealed record HypothesisDraft(string Title, string Statement, string Rationale, string Prediction)
+{
+    /// <summary>Numbers of the retrieved papers the agent cited, as it wrote them (checked against the research's papers on adding).</summary>
+    public IReadOnlyList<int> Citations { get; init; } = [];
+}
 
 /// <summary>
 /// A hypothesis and what the tournament has learnt about it. Immutable: <see cref="ResearchState"/>
@@ -22,6 +26,8 @@ public sealed record Hypothesis
     public HypothesisOrigin Origin { get; init; } = HypothesisOrigin.Generated;
     public IReadOnlyList<string> ParentIds { get; init; } = [];
     public EvolutionStrategy? Strategy { get; init; }
+    /// <summary>Numbers of the research's retrieved papers this hypothesis cites (see <see cref="ResearchPaper.Number"/>).</summary>
+    public IReadOnlyList<int> Citations { get; init; } = [];
 
     public double Elo { get; init; } = EloRating.InitialRating;
     public double EloAtCycleStart { get; init; } = EloRating.InitialRating;

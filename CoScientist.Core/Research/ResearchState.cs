@@ -13,6 +13,13 @@ public sealed record ResearchSnapshot(
         Hypotheses.OrderByDescending(h => h.Elo).ThenBy(h => h.CycleCreated).ThenBy(h => h.Id).ToList();
 
     public MetaReview? LatestMetaReview => MetaReviews.Count == 0 ? null : MetaReviews[^1];
+
+    /// <summary>The papers the research retrieved, in number order.</summary>
+    public IReadOnlyList<ResearchPaper> Papers { get; init; } = [];
+
+    public ResearchPaper? Paper(int number) => number >= 1 && number <= Papers.Count && Papers[number - 1].Number == number
+        ? Papers[number - 1]
+        : Papers.FirstOrDefault(p => p.Number == number);
 }
 
 /// <summary>
@@ -27,6 +34,7 @@ public sealed class ResearchState(string goal)
     private readonly List<Match> _matches = [];
     private readonly List<MetaReview> _metaReviews = [];
     private readonly List<CycleReport> _reports = [];
+    private readonly List<ResearchPaper> _papers = [];
     private int _cycle;
     // Ids continue from the highest number ever issued rather than the list's length, so a research
     // restored with a gap (an item lost in a crash) never hands out an id twice.
@@ -43,6 +51,7 @@ public sealed class ResearchState(string goal)
         state._matches.AddRange(snapshot.Matches);
         state._metaReviews.AddRange(snapshot.MetaReviews);
         state._reports.AddRange(snapshot.Reports);
+        state._papers.AddRange(snapshot.Papers.OrderBy(p => p.Number));
         state._cycle = snapshot.Cycle;
         state._lastHypothesisNumber = snapshot.Hypotheses.Select(h => IdNumber(h.Id)).DefaultIfEmpty(0).Max();
         state._lastMatchNumber = snapshot.Matches.Select(m => IdNumber(m.Id)).DefaultIfEmpty(0).Max();
@@ -80,11 +89,48 @@ public sealed class ResearchState(string goal)
                 Origin = origin,
                 ParentIds = parentIds ?? [],
                 Strategy = strategy,
+                Citations = KnownPapers(draft.Citations),
                 EloHistory = [new EloPoint(_cycle, EloRating.InitialRating)],
             };
             _hypotheses.Add(hypothesis);
             return hypothesis;
         }
+    }
+
+    /// <summary>
+    /// Adds papers the research did not have (same DOI, arXiv id or title as one it has: skipped), numbered after the
+    /// last; returns those added.
+    /// </summary>
+    public IReadOnlyList<ResearchPaper> AddPapers(IEnumerable<ResearchPaper> found)
+    {
+        lock (_gate)
+        {
+            var added = new List<ResearchPaper>();
+            foreach (var candidate in found)
+            {
+                if (_papers.Any(p => Literature.PaperIdentity.Same(p.Paper, candidate.Paper))) continue;
+                var paper = candidate with { Number = _papers.Count == 0 ? 1 : _papers[^1].Number + 1, CycleFound = _cycle };
+                _papers.Add(paper);
+                added.Add(paper);
+            }
+            return added;
+        }
+    }
+
+    /// <summary>Sets the embeddings of papers (they are not stored, so a restored research computes them again).</summary>
+    public void SetPaperEmbeddings(IReadOnlyDictionary<int, float[]> embeddings)
+    {
+        lock (_gate)
+            for (var i = 0; i < _papers.Count; i++)
+                if (embeddings.TryGetValue(_papers[i].Number, out var e))
+                    _papers[i] = _papers[i] with { Embedding = e };
+    }
+
+    /// <summary>The citations that name a paper the research has, once each, in the order written.</summary>
+    public IReadOnlyList<int> KnownPapers(IEnumerable<int> citations)
+    {
+        lock (_gate)
+            return citations.Distinct().Where(n => _papers.Any(p => p.Number == n)).ToList();
     }
 
     public Hypothesis Get(string id)
@@ -147,7 +193,10 @@ public sealed class ResearchState(string goal)
     public ResearchSnapshot Snapshot()
     {
         lock (_gate)
-            return new ResearchSnapshot(Goal, _cycle, _hypotheses.ToList(), _matches.ToList(), _metaReviews.ToList(), _reports.ToList());
+            return new ResearchSnapshot(Goal, _cycle, _hypotheses.ToList(), _matches.ToList(), _metaReviews.ToList(), _reports.ToList())
+            {
+                Papers = _papers.ToList(),
+            };
     }
 
     private int IndexOf(string id)

@@ -1,0 +1,17 @@
+using CoScientist.Core.Literature;
+
+namespace CoScientist.Core.Research;
+
+/// <summary>
+/// A paper the research retrieved, under the number agents cite it by. Numbers are given in the order papers are
+/// added and never change, so "[3]" means the same paper in every cycle, export and saved copy.
+/// </summary>
+/// <param name="Similarity">Cosine similarity of its title and abstract to the research goal (MiniLM).</param>
+public sealed record ResearchPaper(int Number, Paper Paper, int CycleFound, double Similarity)
+{
+    /// <summary>Title and abstract as the embedding model saw them; not stored (recomputed when needed).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public float[]? Embedding { get; init; }
+
+    public string Describe() => string.IsNullOrWhiteSpace(Paper.Abstract) ? Paper.Title : $"{Paper.Title}\n{Paper.Abstract}";
+}
