@@ -1,5 +1,6 @@
 using CoScientist.Core.Agents.Evolution;
 using CoScientist.Core.Agents.Generation;
+using CoScientist.Core.Agents.Literature;
 using CoScientist.Core.Agents.MetaReview;
 using CoScientist.Core.Agents.Proximity;
 using CoScientist.Core.Agents.Ranking;
@@ -98,6 +99,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<EvolutionAgent>();
         services.AddSingleton<ProximityAgent>();
         services.AddSingleton<MetaReviewAgent>();
+        services.AddSingleton<LiteratureAgent>();
         services.AddSingleton<CycleSupervisor>();
         services.AddSingleton<CycleAdmission>();
         services.AddSingleton<ResearchHost>();
@@ -106,7 +108,7 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The literature sources: polite, cached clients that answer with a reason instead of failing. Nothing uses them yet.</summary>
+    /// <summary>The literature sources: polite, cached clients that answer with a reason instead of failing.</summary>
     private static void AddLiterature(IServiceCollection services)
     {
         services.AddOptions<LiteratureOptions>().BindConfiguration(LiteratureOptions.Section).ValidateDataAnnotations().ValidateOnStart();

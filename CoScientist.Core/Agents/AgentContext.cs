@@ -9,6 +9,11 @@ public sealed record AgentContext(string Goal, ResearchSettings Settings, LlmCal
     /// <summary>The step the Supervisor is in, when it differs from the agent's own (offspring are reviewed within Evolution).</summary>
     public CycleStep? Step { get; init; }
 
+    /// <summary>The retrieved papers this call is grounded in, listed in its prompt by number (none: the prompt is as without literature).</summary>
+    public IReadOnlyList<ResearchPaper> Papers { get; init; } = [];
+
+    public string PapersSection => PromptPapers.Section(Papers);
+
     public LlmRequest Request(CycleStep step, string system, string user, double temperature, JsonSchemaSpec schema) => new()
     {
         Model = Settings.Model,

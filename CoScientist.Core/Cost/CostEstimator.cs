@@ -19,23 +19,29 @@ public static class CostEstimator
     private const int HypothesisChars = 900;   // title, statement, rationale, prediction
     private const int ReviewChars = 700;
     private const int FeedbackChars = 1200;
+    private const int PaperChars = 560;         // a numbered paper in a grounded prompt: title, year, venue, trimmed abstract
 
     private sealed record CallKind(int Count, int PromptChars, int TypicalOutputTokens);
 
     /// <summary>Prices the calls of <paramref name="plan"/>, the plan the Supervisor will run.</summary>
-    public static CycleEstimate Estimate(CyclePlan plan, ResearchSettings settings, ModelInfo model, int goalChars, int existingHypotheses)
+    public static CycleEstimate Estimate(CyclePlan plan, ResearchSettings settings, ModelInfo model, int goalChars, int existingHypotheses, int existingPapers = 0)
     {
         var total = existingHypotheses + plan.NewHypotheses + plan.Evolutions;
         var feedback = existingHypotheses > 0 ? FeedbackChars : 0;
         var pair = 2 * (HypothesisChars + ReviewChars);
+        // Papers in grounded prompts: the ones the research has, plus what this cycle may add, up to the prompt's share.
+        var papers = plan.LiteratureQueryCalls > 0 || existingPapers > 0
+            ? Math.Min(existingPapers + settings.LiteraturePapers, Math.Max(settings.LiteraturePapers, Agents.PromptPapers.Default)) * PaperChars
+            : 0;
 
         CallKind[] calls =
         [
-            new(plan.GenerationCalls, 900 + goalChars + 80 * existingHypotheses + feedback, 500),
-            new(plan.Reviews + plan.OffspringReviews, 900 + goalChars + HypothesisChars + feedback, 400),
+            new(plan.LiteratureQueryCalls, 700 + goalChars + feedback, 80),
+            new(plan.GenerationCalls, 900 + goalChars + 80 * existingHypotheses + feedback + papers, 500),
+            new(plan.Reviews + plan.OffspringReviews, 900 + goalChars + HypothesisChars + feedback + papers, 400),
             new(plan.MainMatches + plan.OffspringMatches, 600 + goalChars + pair, 120),
             new(plan.DebateTurnCalls, 600 + goalChars + pair + 800 * settings.DebateTurns, 200),
-            new(plan.Evolutions, 800 + goalChars + 2 * (HypothesisChars + ReviewChars) + feedback, 300),
+            new(plan.Evolutions, 800 + goalChars + 2 * (HypothesisChars + ReviewChars) + feedback + papers, 300),
             new(plan.MetaReviews, 800 + goalChars + Math.Min(15, total) * (HypothesisChars + ReviewChars) + 20 * 250, 700),
         ];
 
@@ -56,5 +62,5 @@ public static class CostEstimator
     }
 
     public static CycleEstimate Estimate(ResearchSettings settings, ModelInfo model, string goal, ResearchSnapshot? research) =>
-        Estimate(CyclePlan.For(settings, research), settings, model, goal.Length, research?.Hypotheses.Count ?? 0);
+        Estimate(CyclePlan.For(settings, research), settings, model, goal.Length, research?.Hypotheses.Count ?? 0, research?.Papers.Count ?? 0);
 }

@@ -14,7 +14,8 @@ namespace CoScientist.Core.Cost;
 /// cycle slots; then the ledger's cycle row. What it grants is a <see cref="CycleTicket"/>.
 /// </summary>
 public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQuotas clientQuotas, SpendLedger ledger,
-    IOptions<DeploymentOptions> deployment, DeploymentEnvironment environment, TimeProvider clock, ILogger<CycleAdmission> logger)
+    IOptions<DeploymentOptions> deployment, IOptions<Literature.LiteratureOptions> literature, DeploymentEnvironment environment,
+    TimeProvider clock, ILogger<CycleAdmission> logger)
 {
     public int MaxGoalLength => deployment.Value.MaxGoalLength;
 
@@ -29,6 +30,7 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
         ReflectionTemperature = Math.Clamp(requested.ReflectionTemperature, 0, 2),
         EloKFactor = Math.Clamp(requested.EloKFactor, 1, 200),
         TopK = Math.Clamp(requested.TopK, 1, 10),
+        LiteraturePapers = literature.Value.Enabled ? literature.Value.MaxPapers : 0,
     };
 
     public async Task<AdmissionResult> AdmitAsync(CycleRequest request, CancellationToken cancellationToken = default)

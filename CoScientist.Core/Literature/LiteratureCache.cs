@@ -22,7 +22,12 @@ public sealed class LiteratureCache(IOptions<StorageOptions> storage, TimeProvid
     private readonly Lock _readyGate = new();
     private volatile bool _ready;
 
-    public IReadOnlyList<Paper>? TryGet(string key)
+    public IReadOnlyList<Paper>? TryGet(string key) => TryGet<List<Paper>>(key);
+
+    public void Put(string key, IReadOnlyList<Paper> papers) => Put<IReadOnlyList<Paper>>(key, papers);
+
+    /// <summary>Any answer kept under <paramref name="key"/> (the search queries made for a goal, say), or null.</summary>
+    public T? TryGet<T>(string key) where T : class
     {
         try
         {
@@ -31,7 +36,7 @@ public sealed class LiteratureCache(IOptions<StorageOptions> storage, TimeProvid
             command.CommandText = "SELECT papers FROM answers WHERE key = $key AND stored_at > $oldest";
             command.Parameters.AddWithValue("$key", key);
             command.Parameters.AddWithValue("$oldest", (clock.GetUtcNow() - Lifetime).ToUnixTimeMilliseconds());
-            return command.ExecuteScalar() is string json ? JsonSerializer.Deserialize<List<Paper>>(json) : null;
+            return command.ExecuteScalar() is string json ? JsonSerializer.Deserialize<T>(json) : null;
         }
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex) || ex is JsonException)
         {
@@ -40,7 +45,7 @@ public sealed class LiteratureCache(IOptions<StorageOptions> storage, TimeProvid
         }
     }
 
-    public void Put(string key, IReadOnlyList<Paper> papers)
+    public void Put<T>(string key, T value)
     {
         try
         {
@@ -54,7 +59,7 @@ public sealed class LiteratureCache(IOptions<StorageOptions> storage, TimeProvid
                 """;
             var now = clock.GetUtcNow();
             command.Parameters.AddWithValue("$key", key);
-            command.Parameters.AddWithValue("$papers", JsonSerializer.Serialize(papers));
+            command.Parameters.AddWithValue("$papers", JsonSerializer.Serialize(value));
             command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("$oldest", (now - Lifetime).ToUnixTimeMilliseconds());
             command.ExecuteNonQuery();

@@ -105,6 +105,26 @@ public static class JsonRead
         return null;
     }
 
+    /// <summary>Whole numbers from a list that may hold numbers, "3", "[3]" or "P3"; a lone number or a "1, 4" string too.</summary>
+    public static IReadOnlyList<int> Numbers(JsonNode? node, params string[] names)
+    {
+        var items = Node(node, names) switch
+        {
+            JsonArray array => array.Select(x => x is JsonValue v && v.TryGetValue<string>(out var s) ? s : x?.ToJsonString()),
+            JsonValue v when v.TryGetValue<string>(out var s) => s.Split(',', ';', ' '),
+            JsonValue v => [v.ToJsonString()],
+            _ => [],
+        };
+        var numbers = new List<int>();
+        foreach (var item in items)
+        {
+            var digits = new string((item ?? "").Trim().Trim('[', ']', '(', ')').TrimStart('P', 'p', '#').Where(c => !char.IsWhiteSpace(c)).ToArray());
+            if (int.TryParse(digits, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n)) numbers.Add(n);
+            else if (double.TryParse(digits, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d)) numbers.Add((int)d);
+        }
+        return numbers;
+    }
+
     public static JsonNode? Node(JsonNode? node, params string[] names) =>
         node is JsonObject obj ? names.Select(n => Find(obj, n)).FirstOrDefault(n => n is not null) : null;
 

@@ -1,6 +1,6 @@
 namespace CoScientist.Core.Research;
 
-public enum CycleStep { Generation, Reflection, Proximity, Ranking, Evolution, MetaReview }
+public enum CycleStep { Literature, Generation, Reflection, Proximity, Ranking, Evolution, MetaReview }
 
 /// <summary>What the Supervisor reports while a cycle runs; the UI renders these live.</summary>
 public abstract record CycleEvent
@@ -17,6 +17,8 @@ public sealed record ReviewCompleted(string HypothesisId, Review Review) : Cycle
 public sealed record MatchPlayed(Match Match) : CycleEvent;
 public sealed record ProximityUpdated(int Embedded, int NearDuplicates) : CycleEvent;
 public sealed record MetaReviewWritten(MetaReview MetaReview) : CycleEvent;
+/// <summary>The Literature step searched: what the sources answered, and the papers new to the research.</summary>
+public sealed record LiteratureSearched(LiteratureReport Report, IReadOnlyList<ResearchPaper> Added) : CycleEvent;
 public sealed record ItemFailed(CycleStep Step, string Item, string Error) : CycleEvent;
 /// <summary>An LLM call settled: the step's and the cycle's cost so far.</summary>
 public sealed record CallSettled(CycleStep Step, decimal StepCostUsd, decimal CycleCostUsd) : CycleEvent;

@@ -29,4 +29,7 @@ public sealed record CycleReport(
     /// the visitor's cycle allowance (whatever it did cost still counts against the spend caps).
     /// </summary>
     public bool ProviderUnavailable { get; init; }
+
+    /// <summary>The Literature step's account (null when the cycle did not search).</summary>
+    public LiteratureReport? Literature { get; init; }
 }

@@ -16,7 +16,7 @@ public sealed partial class LiveResearch
             _runCts?.Dispose();
             _runCts = new CancellationTokenSource();
             _failures.Clear();
-            _steps = StepView.Initial();
+            _steps = StepView.Initial(literature: ticket.Settings.LiteraturePapers > 0);
             Status = ResearchStatus.Running;
             StoppedByLimit = null;
             RunningCycle = State.Cycle + 1;
@@ -98,6 +98,9 @@ public sealed partial class LiveResearch
                 case CallSettled settled:
                     RunningCost = settled.CycleCostUsd;
                     SetStep(settled.Step, v => v with { CostUsd = settled.StepCostUsd });
+                    break;
+                case LiteratureSearched searched:
+                    SetStep(CycleStep.Literature, v => v with { Detail = searched.Report.Summary() });
                     break;
                 case ItemFailed failed:
                     _failures.Add(new ItemFailure(failed.Step, failed.Item, failed.Error));

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace CoScientist.Core.Research;
 
 /// <summary>
-/// Saves a research as its cycle progresses: every finished item (a hypothesis, a review, a match, a
-/// meta-review) as it happens, and the whole state with its report when the cycle ends, so a crash
+/// Saves a research as its cycle progresses: every finished item (the papers found, a hypothesis, a review, a
+/// match, a meta-review) as it happens, and the whole state with its report when the cycle ends, so a crash
 /// loses at most the items in flight. A save that fails is logged and does not stop the cycle.
 /// </summary>
 internal sealed class ResearchSaver(IResearchStore store, TimeProvider clock, ILogger logger)
@@ -37,6 +37,9 @@ internal sealed class ResearchSaver(IResearchStore store, TimeProvider clock, IL
                 case ProximityUpdated:
                     await store.SaveChangesAsync(id, new ResearchChanges { Hypotheses = research.Snapshot().Hypotheses });
                     break;
+                case LiteratureSearched searched:
+                    await store.SaveChangesAsync(id, new ResearchChanges { Papers = searched.Added });
+                    break;
                 case MetaReviewWritten written:
                     await store.SaveMetaReviewAsync(id, written.MetaReview);
                     break;
@@ -52,6 +55,7 @@ internal sealed class ResearchSaver(IResearchStore store, TimeProvider clock, IL
                         Matches = snapshot.Matches,
                         MetaReviews = snapshot.MetaReviews,
                         Reports = [report],
+                        Papers = snapshot.Papers,
                         Summary = Summary(research, running: null),
                     });
                     break;

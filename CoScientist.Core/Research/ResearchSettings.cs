@@ -20,4 +20,9 @@ public sealed record ResearchSettings
     public int MaxOutputTokens { get; init; } = 2048;
     /// <summary>The whole cycle's time limit: at it the cycle stops like a cancel and keeps what finished.</summary>
     public TimeSpan CycleDeadline { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// Papers a cycle's Literature step keeps for the research (literature:max_papers); 0: no Literature step. The
+    /// server sets it (<see cref="Cost.CycleAdmission.Clamp"/>) from config.yaml, whatever the browser sent.
+    /// </summary>
+    public int LiteraturePapers { get; init; }
 }

@@ -10,8 +10,13 @@ public sealed record StepView(CycleStep Step, StepState State, int Done, int Tot
 
     public DateTimeOffset? StartedAt { get; init; }
 
-    public static IReadOnlyList<StepView> Initial() =>
-        Enum.GetValues<CycleStep>().Select(s => new StepView(s, StepState.Pending, 0, 0, 0, 0, TimeSpan.Zero)).ToList();
+    /// <summary>What the step found out beyond its counts: for Literature, each source's answer or why it had none.</summary>
+    public string? Detail { get; init; }
+
+    /// <summary>The steps a cycle will run; Literature only when the deployment searches the literature.</summary>
+    public static IReadOnlyList<StepView> Initial(bool literature = false) =>
+        Enum.GetValues<CycleStep>().Where(s => literature || s != CycleStep.Literature)
+            .Select(s => new StepView(s, StepState.Pending, 0, 0, 0, 0, TimeSpan.Zero)).ToList();
 
     public string Label => Step switch
     {

@@ -58,6 +58,7 @@ public sealed record ResearchChanges
     public IReadOnlyList<Match> Matches { get; init; } = [];
     public IReadOnlyList<MetaReview> MetaReviews { get; init; } = [];
     public IReadOnlyList<CycleReport> Reports { get; init; } = [];
+    public IReadOnlyList<ResearchPaper> Papers { get; init; } = [];
     public ResearchSummary? Summary { get; init; }
 
     /// <summary>Everything in a snapshot: saves research that so far lived only in memory.</summary>
@@ -67,6 +68,7 @@ public sealed record ResearchChanges
         Matches = snapshot.Matches,
         MetaReviews = snapshot.MetaReviews,
         Reports = snapshot.Reports,
+        Papers = snapshot.Papers,
         Summary = summary,
     };
 }

@@ -33,6 +33,8 @@ public sealed partial class SqliteResearchStore
             researchId, changes.MetaReviews, m => m.Cycle, ResearchJson.Write);
         Upsert(connection, "INSERT INTO cycle_reports(research_id, cycle, data) VALUES ($r, $k, $data) ON CONFLICT DO UPDATE SET data = excluded.data;",
             researchId, changes.Reports, r => r.Cycle, ResearchJson.Write);
+        Upsert(connection, "INSERT INTO papers(research_id, number, data) VALUES ($r, $k, $data) ON CONFLICT DO UPDATE SET data = excluded.data;",
+            researchId, changes.Papers, p => p.Number, ResearchJson.Write);
         if (changes.Summary is { } summary)
             UpdateSummary(connection, researchId, summary);
         transaction.Commit();
@@ -81,11 +83,13 @@ public sealed partial class SqliteResearchStore
             r => ResearchJson.Read<MetaReview>(r.GetString(0)));
         var reports = Rows(connection, "SELECT data FROM cycle_reports WHERE research_id = $id ORDER BY cycle;", id,
             r => ResearchJson.Read<CycleReport>(r.GetString(0)));
+        var papers = Rows(connection, "SELECT data FROM papers WHERE research_id = $id ORDER BY number;", id,
+            r => ResearchJson.Read<ResearchPaper>(r.GetString(0)));
 
         // Content saved ahead of its summary (a crash between the two) still counts its cycle.
         var cycle = new[] { cycles }.Concat(hypotheses.Select(h => h.CycleCreated)).Concat(matches.Select(m => m.Cycle))
             .Concat(reports.Select(r => r.Cycle)).Max();
-        return (ResearchSnapshot?)new ResearchSnapshot(text, cycle, hypotheses, matches, metaReviews, reports);
+        return (ResearchSnapshot?)new ResearchSnapshot(text, cycle, hypotheses, matches, metaReviews, reports) { Papers = papers };
     });
 
     private static bool Exists(SqliteConnection connection, string researchId)

@@ -56,6 +56,14 @@ public sealed partial class SqliteResearchStore
         """,
         // 2: the retention sweep reads only research that may expire.
         "CREATE INDEX research_expiring ON research(last_activity_at) WHERE share_token IS NULL AND is_example = 0;",
+        // 3: the papers a research retrieved, under the numbers its hypotheses and reviews cite.
+        """
+        CREATE TABLE papers (
+            research_id TEXT NOT NULL REFERENCES research(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (research_id, number));
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Count;

@@ -27,6 +27,8 @@ public class AppFixture : IAsyncLifetime
         ["openrouter_initial_backoff_ms"] = "5",
         // Every browser test comes from 127.0.0.1: one "visitor" as far as the hourly limit can tell.
         ["cost_control:max_cycles_per_client_per_hour"] = "1000",
+        // The real literature sources are out of reach here; the literature browser test points them at a fake.
+        ["literature:enabled"] = "false",
     };
 
     /// <summary>Everything the app logged, at every level, to search for secrets.</summary>

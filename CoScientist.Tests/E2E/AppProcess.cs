@@ -28,6 +28,7 @@ public sealed partial class AppProcess : IAsyncDisposable
         foreach (var name in new[] { "OPENROUTER_API_KEY", "ADMIN_TOKEN", "ASPNETCORE_URLS", "DEPLOYMENT_ENV", "SPACE_ID" })
             start.Environment.Remove(name);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["literature__enabled"] = "false"; // the real sources are out of reach here
         foreach (var (key, value) in environment)
             start.Environment[key] = value;
 

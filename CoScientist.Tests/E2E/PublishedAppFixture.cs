@@ -52,6 +52,7 @@ public sealed partial class PublishedAppFixture : IAsyncLifetime
 
         foreach (var (key, value) in Dockerfile.Environment) start.Environment[key] = value;
         start.Environment["DATA_DIR"] = dataDir;
+        start.Environment["literature__enabled"] = "false"; // the real sources are out of reach here
         start.Environment["HOME"] = _root;
         start.Environment["OPENROUTER_BASE_URL"] = OpenRouter.BaseUrl;
         start.Environment["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey;

@@ -29,6 +29,7 @@ public sealed class SpaceAppFixture : IAsyncLifetime
             builder.UseSetting("openrouter_base_url", _openRouter.BaseUrl);
             builder.UseSetting("OPENROUTER_API_KEY", FakeOpenRouterServer.ValidKey);
             builder.UseSetting("DATA_DIR", CoreHarness.NewDataDir());
+            builder.UseSetting("literature:enabled", "false"); // the real sources are out of reach here
             builder.UseSetting("SPACE_HOST", SpaceHost);
             builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         });

@@ -27,6 +27,8 @@ public static class CoreHarness
             ["openrouter_max_backoff_ms"] = "50",
             ["llm_model"] = "google/gemini-2.5-flash",
             ["DATA_DIR"] = NewDataDir(),
+            // The real literature sources are out of reach here; tests that search point them at FakeLiteratureServer.
+            ["literature:enabled"] = "false",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
             values[k] = v;

@@ -34,6 +34,7 @@ public abstract class MudTestContext : IAsyncLifetime
     protected void AddAppServices(IDictionary<string, string?> settings, ILoggerProvider? logs = null)
     {
         settings.TryAdd("DATA_DIR", CoreHarness.NewDataDir());
+        settings.TryAdd("literature:enabled", "false"); // the real sources are out of reach; literature tests use FakeLiteratureServer
         Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         Services.AddLogging(b =>
         {

@@ -42,8 +42,8 @@ public sealed class EvolutionAgent(StructuredLlm llm)
     public Task<HypothesisDraft> EvolveAsync(AgentContext context, EvolutionPlan plan, CancellationToken cancellationToken)
     {
         var request = context.Request(CycleStep.Evolution, EvolutionPrompt.System,
-            EvolutionPrompt.User(context.Goal, plan.Strategy, plan.Parents, context.FeedbackSection),
-            context.Settings.EvolutionTemperature, EvolutionPrompt.Schema);
+            EvolutionPrompt.User(context.Goal, plan.Strategy, plan.Parents, context.FeedbackSection, context.PapersSection),
+            context.Settings.EvolutionTemperature, EvolutionPrompt.SchemaFor(context.Papers));
         return llm.CallAsync(request, Read, cancellationToken);
     }
 

@@ -9,7 +9,8 @@ internal static class EvolutionPrompt
     public const string System =
         "You are the Evolution agent of an AI co-scientist. You create one new hypothesis from the best existing ones " +
         "by the strategy you are given. The result must be a genuinely new, self-contained hypothesis (not a summary " +
-        "of its parents), keep what made the parents strong, address their reviews' criticism, and stay testable.";
+        "of its parents), keep what made the parents strong, address their reviews' criticism, and stay testable. When " +
+        "papers are listed, cite the ones it relies on by number.";
 
     public static string Instruction(EvolutionStrategy strategy) => strategy switch
     {
@@ -24,7 +25,7 @@ internal static class EvolutionPrompt
         _ => throw new ArgumentOutOfRangeException(nameof(strategy)),
     };
 
-    public static string User(string goal, EvolutionStrategy strategy, IEnumerable<Hypothesis> parents, string feedback) =>
+    public static string User(string goal, EvolutionStrategy strategy, IEnumerable<Hypothesis> parents, string feedback, string papers = "") =>
         $"""
         Research goal:
         {goal}
@@ -33,12 +34,22 @@ internal static class EvolutionPrompt
 
         Parent hypotheses:
         {string.Join("\n\n", parents.Select(p => $"[{p.Id}, Elo {p.Elo:F0}] {p.Describe()}" +
-            (p.Review is { } r ? $"\nReview critique: {r.Critique}" : "")))}{feedback}
+            (p.Review is { } r ? $"\nReview critique: {r.Critique}" : "")))}{papers}{feedback}
         """;
 
-    public static readonly JsonSchemaSpec Schema = new("evolution", Object(
-        ("title", String("A one-line name for the new hypothesis")),
-        ("statement", String("The new hypothesis, stated precisely")),
-        ("rationale", String("Why it is plausible and what it improves over its parents")),
-        ("prediction", String("A testable prediction"))));
+    public static readonly JsonSchemaSpec Schema = SchemaFor([]);
+
+    public static JsonSchemaSpec SchemaFor(IReadOnlyList<ResearchPaper> papers)
+    {
+        var fields = new List<(string, System.Text.Json.Nodes.JsonObject)>
+        {
+            ("title", String("A one-line name for the new hypothesis")),
+            ("statement", String("The new hypothesis, stated precisely")),
+            ("rationale", String("Why it is plausible and what it improves over its parents")),
+            ("prediction", String("A testable prediction")),
+        };
+        if (papers.Count > 0)
+            fields.Add(("citations", PromptPapers.CitationsField(papers, "Numbers of the listed papers the new hypothesis relies on (empty if none)")));
+        return new JsonSchemaSpec("evolution", Object([.. fields]));
+    }
 }

@@ -11,8 +11,8 @@ public sealed class GenerationAgent(StructuredLlm llm)
         IReadOnlyList<string> existingTitles, int batch, CancellationToken cancellationToken)
     {
         var request = context.Request(CycleStep.Generation, GenerationPrompt.System,
-            GenerationPrompt.User(context.Goal, count, existingTitles, context.FeedbackSection, batch),
-            context.Settings.GenerationTemperature, GenerationPrompt.Schema);
+            GenerationPrompt.User(context.Goal, count, existingTitles, context.FeedbackSection, batch, context.PapersSection),
+            context.Settings.GenerationTemperature, GenerationPrompt.SchemaFor(context.Papers));
         return llm.CallAsync(request, node => Read(node, count), cancellationToken);
     }
 
@@ -42,7 +42,10 @@ public sealed class GenerationAgent(StructuredLlm llm)
             StripLabel(title),
             statement,
             JsonRead.Text(item, "rationale", "justification", "reasoning") ?? "",
-            JsonRead.Text(item, "prediction", "testable_prediction", "test", "experiment") ?? "");
+            JsonRead.Text(item, "prediction", "testable_prediction", "test", "experiment") ?? "")
+        {
+            Citations = JsonRead.Numbers(item, "citations", "cited_papers", "papers"),
+        };
     }
 
     /// <summary>Models often prefix titles with "Hypothesis:"; the card says that already.</summary>

@@ -10,8 +10,8 @@ public sealed class ReflectionAgent(StructuredLlm llm)
     public Task<Review> ReviewAsync(AgentContext context, Hypothesis hypothesis, CancellationToken cancellationToken)
     {
         var request = context.Request(CycleStep.Reflection, ReflectionPrompt.System,
-            ReflectionPrompt.User(context.Goal, hypothesis.Describe(), context.FeedbackSection),
-            context.Settings.ReflectionTemperature, ReflectionPrompt.Schema);
+            ReflectionPrompt.User(context.Goal, hypothesis.Describe(), context.FeedbackSection, context.PapersSection),
+            context.Settings.ReflectionTemperature, ReflectionPrompt.SchemaFor(context.Papers));
         return llm.CallAsync(request, Read, cancellationToken);
     }
 
@@ -26,7 +26,10 @@ public sealed class ReflectionAgent(StructuredLlm llm)
         if (novelty is null && feasibility is null && string.IsNullOrEmpty(critique))
             throw new LlmOutputException("no ratings and no critique");
         var unrated = new CriterionRating(RatingLevel.Medium, 5);
-        return new Review(novelty ?? unrated, feasibility ?? unrated, correctness ?? unrated, critique, References(node));
+        return new Review(novelty ?? unrated, feasibility ?? unrated, correctness ?? unrated, critique, References(node))
+        {
+            Citations = JsonRead.Numbers(node, "citations", "cited_papers"),
+        };
     }
 
     private static CriterionRating? Rating(JsonNode node, string name, string flatName)
@@ -65,7 +68,10 @@ public sealed class ReflectionAgent(StructuredLlm llm)
             switch (item)
             {
                 case JsonObject o when JsonRead.Text(o, "title", "name") is { } title:
-                    list.Add(new Reference(title, JsonRead.Text(o, "venue", "journal", "source"), SafeUrl(JsonRead.Text(o, "url", "link", "doi"))));
+                    list.Add(new Reference(title, JsonRead.Text(o, "venue", "journal", "source"), SafeUrl(JsonRead.Text(o, "url", "link")))
+                    {
+                        Doi = Core.Literature.MarkupText.NormaliseDoi(JsonRead.Text(o, "doi")),
+                    });
                     break;
                 case JsonValue v when v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s):
                     list.Add(new Reference(s.Trim(), Url: SafeUrl(s.Trim())));

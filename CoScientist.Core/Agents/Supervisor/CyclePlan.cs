@@ -17,6 +17,9 @@ public sealed record CyclePlan(
     int Evolutions,
     int OffspringMatches)
 {
+    /// <summary>One call turns the goal (and the last meta-review) into search queries; 0 when the cycle does not search.</summary>
+    public int LiteratureQueryCalls { get; init; }
+
     public const int HypothesesPerGenerationCall = 2;
 
     public int GenerationCalls => GenerationBatches.Count;
@@ -24,7 +27,7 @@ public sealed record CyclePlan(
     public int OffspringReviews => Evolutions;
     public int MetaReviews => 1;
 
-    public int Calls => GenerationCalls + Reviews + MainMatches + DebateTurnCalls + Evolutions + OffspringReviews + OffspringMatches + MetaReviews;
+    public int Calls => LiteratureQueryCalls + GenerationCalls + Reviews + MainMatches + DebateTurnCalls + Evolutions + OffspringReviews + OffspringMatches + MetaReviews;
 
     public static CyclePlan For(ResearchSettings settings, ResearchSnapshot? research)
     {
@@ -42,6 +45,9 @@ public sealed record CyclePlan(
         var debate = settings.DebateTurns > 0 && budget >= 2 && existing.Count(h => h.MatchesPlayed > 0) >= 2;
         var offspringMatches = contenders + evolutions >= 2 ? evolutions : 0;
         return new CyclePlan(batches, n + existing.Count(h => h.Review is null), budget, mainMatches, debate,
-            debate ? 2 * settings.DebateTurns : 0, evolutions, offspringMatches);
+            debate ? 2 * settings.DebateTurns : 0, evolutions, offspringMatches)
+        {
+            LiteratureQueryCalls = settings.LiteraturePapers > 0 ? 1 : 0,
+        };
     }
 }

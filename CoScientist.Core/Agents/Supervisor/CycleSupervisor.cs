@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using CoScientist.Core.Agents.Evolution;
 using CoScientist.Core.Agents.Generation;
+using CoScientist.Core.Agents.Literature;
+using CoScientist.Core.Literature;
 using CoScientist.Core.Agents.MetaReview;
 using CoScientist.Core.Agents.Proximity;
 using CoScientist.Core.Agents.Ranking;
@@ -13,8 +15,9 @@ using Microsoft.Extensions.Logging;
 namespace CoScientist.Core.Agents.Supervisor;
 
 /// <summary>
-/// Runs one research cycle: Generation, Reflection, Proximity, Ranking, Evolution (whose offspring
-/// are reviewed and enter the tournament), Meta-review. Independent calls run in parallel up to
+/// Runs one research cycle: Literature (when the deployment searches), Generation, Reflection, Proximity,
+/// Ranking, Evolution (whose offspring are reviewed and enter the tournament), Meta-review. Generation,
+/// Reflection and Evolution are grounded in the research's retrieved papers and cite them by number. Independent calls run in parallel up to
 /// the settings' bound; progress streams out as events. A failed call fails its item only; a
 /// failure that would hit every call alike (no key, out of credits, a limit) stops the cycle,
 /// and whatever was produced until then is kept.
@@ -26,6 +29,8 @@ public sealed class CycleSupervisor(
     EvolutionAgent evolution,
     ProximityAgent proximity,
     MetaReviewAgent metaReview,
+    LiteratureAgent literature,
+    ReferenceVerifier verifier,
     TimeProvider clock,
     ILogger<CycleSupervisor> logger)
 {
@@ -36,6 +41,8 @@ public sealed class CycleSupervisor(
     private EvolutionAgent Evolution => evolution;
     private ProximityAgent Proximity => proximity;
     private MetaReviewAgent MetaReviewer => metaReview;
+    private LiteratureAgent Literature => literature;
+    private ReferenceVerifier Verifier => verifier;
     private ILogger Logger => logger;
     private TimeProvider Clock => clock;
 
@@ -83,6 +90,8 @@ public sealed class CycleSupervisor(
         private LlmException? _fatal;
         private AgentContext _context = null!;
         private CyclePlan _plan = null!;
+        private LiteratureReport? _literature;
+        private int PromptPapers => settings.LiteraturePapers > 0 ? settings.LiteraturePapers : Agents.PromptPapers.Default;
 
         private CancellationToken Token => _cts.Token;
 
@@ -100,6 +109,7 @@ public sealed class CycleSupervisor(
             Emit(new CycleStarted(cycle));
             try
             {
+                await LiteratureAsync();
                 await GenerateAsync();
                 await ReviewPendingAsync(CycleStep.Reflection);
                 await EmbedAsync(CycleStep.Proximity);
@@ -163,12 +173,51 @@ public sealed class CycleSupervisor(
             var report = new CycleReport(cycle, started, s.Clock.GetUtcNow(), outcome, _steps.ToList(), _failures.ToList(), message)
             {
                 ProviderUnavailable = providerUnavailable,
+                Literature = _literature,
             };
             state.FinishCycle(report);
             Telemetry.CoScientistMetrics.Cycles.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
             s.Logger.LogInformation("Cycle {Cycle} {Outcome}: {Calls} LLM calls, ${Cost}, {Failures} failures, {Seconds:F1} s",
                 cycle, outcome, report.LlmCalls, report.CostUsd, report.Failures.Count, report.Duration.TotalSeconds);
             Emit(new CycleCompleted(report));
+        }
+
+        /// <summary>
+        /// Searches the literature and keeps the best new papers. Only the query call can fail the step's item (and a
+        /// stopping error stops the cycle, as anywhere); sources that fail are reported and the cycle goes on.
+        /// </summary>
+        private async Task LiteratureAsync()
+        {
+            if (_plan.LiteratureQueryCalls > 0)
+            {
+                var goal = state.Goal;
+                IReadOnlyList<string>? queries = null;
+                var known = state.Snapshot().Papers;
+                await RunItemsAsync(CycleStep.Literature, ["search"], _ => "search queries", async (_, ct) =>
+                {
+                    string? note = null;
+                    try
+                    {
+                        queries = await s.Literature.QueriesAsync(_context, ct);
+                    }
+                    catch (Exception ex) when (ex is LlmException { StopsCycle: false } or LlmOutputException)
+                    {
+                        // The search still runs, on the goal's own words; the failed call is reported like any other.
+                        Fail(CycleStep.Literature, "search queries", ex);
+                        note = "The search queries could not be written (" + ex.Message.TrimEnd('.') + "); the goal's own words were searched.";
+                        queries = LiteratureAgent.FallbackQueries(goal);
+                    }
+                    var search = await s.Literature.SearchAsync(goal, queries, known, settings.LiteraturePapers, ct);
+                    var added = state.AddPapers(search.Candidates);
+                    _literature = new LiteratureReport(queries, search.Sources, added.Count) { QueryNote = note };
+                    Emit(new LiteratureSearched(_literature, added));
+                    if (_literature.AllSourcesFailed)
+                        s.Logger.LogWarning("Cycle literature search found nothing: {Summary}", _literature.Summary());
+                });
+            }
+            // Papers are kept without their embeddings; a restored research computes them again here.
+            state.SetPaperEmbeddings(await s.Literature.EmbedAsync(state.Snapshot().Papers, Token));
+            _context = _context with { Papers = Agents.PromptPapers.ForGoal(state.Snapshot().Papers, PromptPapers) };
         }
 
         private static Func<Hypothesis, bool> NewcomersOf(int cycle) => h => h.CycleCreated == cycle && h.MatchesPlayed == 0;
@@ -192,12 +241,13 @@ public sealed class CycleSupervisor(
 
         private Task ReviewPendingAsync(CycleStep step, bool finishStep = true)
         {
-            var pending = state.Snapshot().Hypotheses.Where(h => h.Review is null).ToList();
+            var snapshot = state.Snapshot();
+            var pending = snapshot.Hypotheses.Where(h => h.Review is null).ToList();
             return RunItemsAsync(step, pending, h => h.Id, async (h, ct) =>
             {
                 try
                 {
-                    var review = await s.Reflection.ReviewAsync(_context with { Step = step }, h, ct);
+                    var review = await ReviewGroundedAsync(step, h, snapshot.Papers, ct);
                     state.Update(h.Id, x => x with { Review = review, ReviewError = null });
                     Emit(new ReviewCompleted(h.Id, review));
                 }
@@ -207,6 +257,41 @@ public sealed class CycleSupervisor(
                     throw;
                 }
             }, finishStep);
+        }
+
+        /// <summary>
+        /// One review, grounded in the papers closest to the hypothesis: they are listed in its prompt and shown as its
+        /// closest prior work. References the model adds are checked: one that is a retrieved paper becomes a citation
+        /// of it; the others are looked up in Crossref and arXiv (when the deployment searches the literature).
+        /// </summary>
+        private async Task<Review> ReviewGroundedAsync(CycleStep step, Hypothesis h, IReadOnlyList<ResearchPaper> papers, CancellationToken ct)
+        {
+            IReadOnlyList<PriorWork> closest = [];
+            if (papers.Count > 0)
+            {
+                var vector = h.Embedding ?? await Task.Run(() => s.Literature.Embed(h.Describe()), ct);
+                if (h.Embedding is null) state.Update(h.Id, x => x with { Embedding = vector });
+                closest = LiteratureAgent.ClosestPriorWork(vector, papers);
+            }
+            var shown = closest.Take(PromptPapers).Select(c => c.PaperNumber).ToHashSet();
+            var review = await s.Reflection.ReviewAsync(_context with { Step = step, Papers = papers.Where(p => shown.Contains(p.Number)).ToList() }, h, ct);
+
+            var citations = review.Citations.ToList();
+            var others = new List<Reference>();
+            foreach (var reference in review.References)
+            {
+                var paper = papers.FirstOrDefault(p => LiteratureAgent.Names(reference, p.Paper));
+                if (paper is null) others.Add(reference);
+                else citations.Add(paper.Number);
+            }
+            var references = s.Literature.Enabled && others.Count > 0 ? await s.Verifier.VerifyAllAsync(others, ct) : others;
+            return review with
+            {
+                Citations = state.KnownPapers(citations),
+                References = references,
+                ClosestPriorWork = closest.Take(LiteratureAgent.PriorWorkShown).ToList(),
+                LikelyNotNovel = closest.Count > 0 && closest[0].Similarity >= LiteratureAgent.NotNovelSimilarity,
+            };
         }
 
         private async Task EmbedAsync(CycleStep step)

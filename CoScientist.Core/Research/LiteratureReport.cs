@@ -1,0 +1,39 @@
+using CoScientist.Core.Literature;
+
+namespace CoScientist.Core.Research;
+
+/// <summary>What one source answered on a cycle's Literature step: how many papers, or why none.</summary>
+public sealed record LiteratureSourceReport(LiteratureSource Source, int Papers, bool FromCache = false, string? Error = null)
+{
+    public string Name => Source switch
+    {
+        LiteratureSource.ArXiv => "arXiv",
+        LiteratureSource.EuropePmc => "Europe PMC",
+        _ => "Crossref",
+    };
+
+    public string Describe() => Error is { } error
+        ? $"{Name}: unavailable ({error.TrimEnd('.')})"
+        : $"{Name}: {Papers} paper{(Papers == 1 ? "" : "s")}{(FromCache ? " (cached)" : "")}";
+}
+
+/// <summary>
+/// A cycle's Literature step: the queries it searched, what each source answered, how many papers were new to the
+/// research. A source that failed is a sentence here, never a failure of the cycle.
+/// </summary>
+public sealed record LiteratureReport(IReadOnlyList<string> Queries, IReadOnlyList<LiteratureSourceReport> Sources, int Added)
+{
+    /// <summary>Why the queries are the goal's own words: the query call failed.</summary>
+    public string? QueryNote { get; init; }
+
+    public bool AllSourcesFailed => Sources.Count > 0 && Sources.All(s => s.Error is not null);
+
+    public string Summary()
+    {
+        var sources = string.Join("; ", Sources.Select(s => s.Describe()));
+        var outcome = AllSourcesFailed
+            ? "Literature was unavailable this cycle; the cycle went on without new papers."
+            : $"{Added} new paper{(Added == 1 ? "" : "s")} kept.";
+        return $"{outcome} {sources}.";
+    }
+}

@@ -1,0 +1,215 @@
+using System.Text.Json.Nodes;
+using CoScientist.Core.Agents;
+using CoScientist.Core.Agents.Literature;
+using CoScientist.Core.Agents.Supervisor;
+using CoScientist.Core.Configuration;
+using CoScientist.Core.Cost;
+using CoScientist.Core.Literature;
+using CoScientist.Core.Llm;
+using CoScientist.Core.Research;
+using CoScientist.Tests.Fakes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CoScientist.Tests.Core;
+
+/// <summary>The Literature step in real cycles: the real agents and clients against the fake OpenRouter and the fake libraries.</summary>
+public sealed class LiteratureCycleTests : IAsyncLifetime
+{
+    private const string Goal = "Raise the energy yield of solar photovoltaic modules on building facades";
+    private FakeOpenRouterServer _openRouter = null!;
+    private FakeLiteratureServer _library = null!;
+    private ServiceProvider _services = null!;
+
+    public async Task InitializeAsync()
+    {
+        _openRouter = await FakeOpenRouterServer.StartAsync(seed: 11);
+        _library = await FakeLiteratureServer.StartAsync(TimeProvider.System);
+        _services = Services(maxPapers: 4);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _library.DisposeAsync();
+        await _openRouter.DisposeAsync();
+    }
+
+    private ServiceProvider Services(int maxPapers, int timeoutSeconds = 10, string? dataDir = null) => CoreHarness.Create(_openRouter, new Dictionary<string, string?>
+    {
+        ["literature:enabled"] = "true",
+        ["literature:arxiv_base_url"] = _library.BaseUrl + "/arxiv",
+        ["literature:europepmc_base_url"] = _library.BaseUrl + "/europepmc",
+        ["literature:crossref_base_url"] = _library.BaseUrl + "/crossref",
+        ["literature:max_papers"] = maxPapers.ToString(),
+        ["literature:timeout_seconds"] = timeoutSeconds.ToString(),
+        ["DATA_DIR"] = dataDir ?? CoreHarness.NewDataDir(),
+    });
+
+    /// <summary>The settings a visitor's cycle gets: clamped by admission, which turns the Literature step on.</summary>
+    private ResearchSettings Settings(ServiceProvider? services = null)
+    {
+        services ??= _services;
+        var requested = services.GetRequiredService<IOptions<ResearchOptions>>().Value.ToSettings() with { HypothesesPerCycle = 3 };
+        return services.GetRequiredService<CycleAdmission>().Clamp(requested);
+    }
+
+    private async Task<(CycleReport Report, List<CycleEvent> Events)> RunAsync(ResearchState state, ServiceProvider? services = null)
+    {
+        services ??= _services;
+        var events = new List<CycleEvent>();
+        await foreach (var e in services.GetRequiredService<CycleSupervisor>().RunCycleAsync(state, Settings(services), new LlmCallContext()))
+            events.Add(e);
+        return (((CycleCompleted)events[^1]).Report, events);
+    }
+
+    private IEnumerable<RecordedRequest> Calls(string schema) =>
+        _openRouter.Requests.Where(r => r.Body["response_format"]?["json_schema"]?["name"]?.GetValue<string>() == schema);
+
+    private static string UserPrompt(RecordedRequest request) =>
+        request.Body["messages"]!.AsArray().Last()!["content"]!.GetValue<string>();
+
+    [Fact]
+    public async Task ACycle_ReadsTheLiteratureFirst_KeepsThePapersClosestToTheGoal_AndGroundsItsPromptsInThem()
+    {
+        var state = new ResearchState(Goal);
+        var (report, events) = await RunAsync(state);
+
+        Assert.Equal(CycleOutcome.Completed, report.Outcome);
+        Assert.Equal(CycleStep.Literature, report.Steps[0].Step);
+        var snapshot = state.Snapshot();
+        // Three arXiv papers on facade photovoltaics, twenty-five Europe PMC papers on cancer: the four kept are
+        // the three on topic and the nearest of the rest, numbered 1 to 4.
+        Assert.Equal([1, 2, 3, 4], snapshot.Papers.Select(p => p.Number));
+        Assert.Equal(3, snapshot.Papers.Count(p => p.Paper.Source == LiteratureSource.ArXiv));
+        Assert.All(snapshot.Papers.Where(p => p.Paper.Source == LiteratureSource.ArXiv),
+            p => Assert.True(p.Similarity > snapshot.Papers.Where(q => q.Paper.Source != LiteratureSource.ArXiv).Max(q => q.Similarity)));
+        var searched = Assert.Single(events.OfType<LiteratureSearched>());
+        Assert.Equal(4, searched.Added.Count);
+        Assert.Equal(4, report.Literature!.Added);
+        Assert.Equal([LiteratureSource.ArXiv, LiteratureSource.EuropePmc], report.Literature.Sources.Select(s => s.Source));
+        Assert.All(report.Literature.Sources, s => Assert.Null(s.Error));
+
+        // One query call, then prompts that list the papers by number and ask for citations among them.
+        var queryCall = Assert.Single(Calls("literature_queries"));
+        Assert.Contains(Goal, UserPrompt(queryCall));
+        var generation = Calls("generation").First();
+        Assert.Contains("[1] ", UserPrompt(generation));
+        Assert.Contains(snapshot.Papers[0].Paper.Title, UserPrompt(generation));
+        var citationItems = generation.Body["response_format"]!["json_schema"]!["schema"]!["properties"]!["hypotheses"]!["items"]!["properties"]!["citations"]!["items"]!;
+        Assert.Equal(1, citationItems["minimum"]!.GetValue<int>());
+        Assert.Equal(4, citationItems["maximum"]!.GetValue<int>());
+        Assert.Contains(snapshot.Hypotheses, h => h.Citations.Count > 0);
+        Assert.All(snapshot.Hypotheses.SelectMany(h => h.Citations), n => Assert.InRange(n, 1, 4));
+        Assert.All(Calls("reflection"), r => Assert.Contains("Papers retrieved from the literature", UserPrompt(r)));
+        Assert.All(Calls("evolution"), r => Assert.Contains("Papers retrieved from the literature", UserPrompt(r)));
+
+        // Every review shows the papers closest to its hypothesis, closest first.
+        Assert.All(snapshot.Hypotheses.Where(h => h.Review is not null), h =>
+        {
+            Assert.Equal(LiteratureAgent.PriorWorkShown, h.Review!.ClosestPriorWork.Count);
+            Assert.Equal(h.Review.ClosestPriorWork.OrderByDescending(p => p.Similarity), h.Review.ClosestPriorWork);
+            Assert.All(h.Review.Citations, n => Assert.InRange(n, 1, 4));
+        });
+        // The plan counted the query call, and the fake saw exactly the calls the plan priced.
+        Assert.Equal(_openRouter.Requests.Count, report.LlmCalls);
+    }
+
+    [Fact]
+    public async Task LibrariesDown_TheCycleStillCompletes_AndSaysLiteratureWasUnavailable()
+    {
+        _library.Fault = LiteratureFault.Unavailable;
+        var state = new ResearchState(Goal);
+
+        var (report, _) = await RunAsync(state);
+
+        Assert.Equal(CycleOutcome.Completed, report.Outcome);
+        Assert.Empty(report.Failures);
+        Assert.True(report.Literature!.AllSourcesFailed);
+        Assert.Contains("Literature was unavailable this cycle", report.Literature.Summary());
+        Assert.Contains("arXiv: unavailable (arXiv answered HTTP 503", report.Literature.Summary());
+        Assert.Empty(state.Snapshot().Papers);
+        Assert.NotEmpty(state.Snapshot().Hypotheses);
+        Assert.All(Calls("generation"), r => Assert.DoesNotContain("Papers retrieved from the literature", UserPrompt(r)));
+    }
+
+    [Fact]
+    public async Task HangingLibraries_AreLeftBehindAtTheirTimeout_AndTheCycleGoesOn()
+    {
+        _library.Fault = LiteratureFault.Hang;
+        await using var services = Services(maxPapers: 4, timeoutSeconds: 1);
+        var state = new ResearchState(Goal);
+
+        var (report, _) = await RunAsync(state, services);
+
+        Assert.Equal(CycleOutcome.Completed, report.Outcome);
+        Assert.All(report.Literature!.Sources, s => Assert.Contains("did not answer within 1 s", s.Error));
+        Assert.NotEmpty(state.Snapshot().Hypotheses);
+    }
+
+    [Fact]
+    public async Task ALaterCycle_KeepsThePapersFoundBefore_AndAddsOnlyNewOnesAfterThem()
+    {
+        var state = new ResearchState(Goal);
+        await RunAsync(state);
+        var first = state.Snapshot().Papers;
+
+        // The next search finds the same papers again and three it had not seen (arXiv's older feed format).
+        _library.ArxivBody = TestData.Read("arxiv-query-2016-oldformat.xml") ;
+        var (report, _) = await RunAsync(state);
+
+        var papers = state.Snapshot().Papers;
+        Assert.Equal(first, papers.Take(first.Count), (a, b) => a.Number == b.Number && a.Paper.Key == b.Paper.Key);
+        Assert.True(papers.Count > first.Count, "the second search added nothing");
+        Assert.Equal(Enumerable.Range(1, papers.Count), papers.Select(p => p.Number));
+        Assert.Equal(papers.Count - first.Count, report.Literature!.Added);
+        Assert.Equal(papers.Count, papers.Select(p => p.Paper.Key).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task TheSameGoalAgain_IsSearchedFromTheCache_WithoutAQueryCallOrALibraryRequest()
+    {
+        await RunAsync(new ResearchState(Goal));
+        var libraryRequests = _library.Requests.Count;
+        var queryCalls = Calls("literature_queries").Count();
+
+        var second = new ResearchState(Goal);
+        var (report, _) = await RunAsync(second);
+
+        Assert.Equal(libraryRequests, _library.Requests.Count);
+        Assert.Equal(queryCalls, Calls("literature_queries").Count());
+        Assert.All(report.Literature!.Sources, s => Assert.True(s.FromCache));
+        Assert.Equal(4, second.Snapshot().Papers.Count);
+        Assert.Equal(0, report.Steps[0].Calls);
+    }
+
+    [Fact]
+    public async Task AFailedQueryCall_SearchesTheGoalsOwnWords_AndReportsTheFailure()
+    {
+        // The query call is the cycle's first: an answer that cannot be read, twice (the retry too).
+        _openRouter.Enqueue(FaultKind.Malformed, FaultKind.Malformed);
+        var state = new ResearchState(Goal);
+
+        var (report, _) = await RunAsync(state);
+
+        var failure = Assert.Single(report.Failures);
+        Assert.Equal(CycleStep.Literature, failure.Step);
+        Assert.NotNull(report.Literature!.QueryNote);
+        Assert.Equal(LiteratureAgent.FallbackQueries(Goal), report.Literature.Queries);
+        Assert.NotEmpty(state.Snapshot().Papers);
+        Assert.Equal(CycleOutcome.CompletedWithFailures, report.Outcome);
+    }
+
+    [Fact]
+    public void ThePlanAndTheEstimate_CountTheQueryCall_OnlyWhenTheDeploymentSearches()
+    {
+        var searching = Settings();
+        var silent = searching with { LiteraturePapers = 0 };
+        var model = new CoScientist.Core.Models.ModelInfo("m", "m", 0.000001m, 0.000002m, 100_000, null, new HashSet<string>());
+
+        Assert.Equal(1, CyclePlan.For(searching, null).LiteratureQueryCalls);
+        Assert.Equal(CyclePlan.For(silent, null).Calls + 1, CyclePlan.For(searching, null).Calls);
+        Assert.True(CostEstimator.Estimate(searching, model, Goal, null).ExpectedUsd > CostEstimator.Estimate(silent, model, Goal, null).ExpectedUsd);
+        Assert.Equal(4, searching.LiteraturePapers);
+    }
+}
