@@ -108,7 +108,10 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The literature sources: polite, cached clients that answer with a reason instead of failing.</summary>
+    /// <summary>
+    /// The literature sources: polite, cached clients that answer with a reason instead of failing, and the verifier of the
+    /// model's references built on them.
+    /// </summary>
     private static void AddLiterature(IServiceCollection services)
     {
         services.AddOptions<LiteratureOptions>().BindConfiguration(LiteratureOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -125,5 +128,6 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(sp => new CrossrefClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("crossref"),
             sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CrossrefClient>>()));
+        services.AddSingleton<ReferenceVerifier>();
     }
 }

@@ -28,12 +28,14 @@ public sealed class CrossrefClient : IDisposable
     public Task<LiteratureResult> FindAsync(string referenceText, int maxResults = 1, CancellationToken cancellationToken = default) =>
         List("query.bibliographic", referenceText, maxResults, cancellationToken);
 
+    /// <summary>The work with this DOI, or an empty result when Crossref has none (a made-up DOI, or one registered elsewhere).</summary>
     public Task<LiteratureResult> GetByDoiAsync(string doi, CancellationToken cancellationToken = default)
     {
         if (MarkupText.NormaliseDoi(doi) is not { } bare) return Task.FromResult(LiteratureResult.Fail(LiteratureSource.Crossref, "The DOI is empty."));
         // A DOI's slashes stay path separators, as Crossref documents /works/10.1371/journal.pone.0033693.
         var path = Uri.EscapeDataString(bare).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
-        return _fetcher.FetchAsync($"work|{bare}", new Uri($"{BaseUrl}/works/{path}{Mailto("?")}"), CrossrefParser.ParseWork, cancellationToken);
+        return _fetcher.FetchAsync($"work|{bare}", new Uri($"{BaseUrl}/works/{path}{Mailto("?")}"), CrossrefParser.ParseWork, cancellationToken,
+            missingIsEmpty: true);
     }
 
     private Task<LiteratureResult> List(string parameter, string text, int maxResults, CancellationToken cancellationToken)

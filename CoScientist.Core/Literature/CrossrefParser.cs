@@ -36,7 +36,7 @@ public static class CrossrefParser
     private static Paper? ToPaper(JsonElement work)
     {
         var doi = MarkupText.NormaliseDoi(JsonParsing.String(work, "DOI"));
-        var title = FirstOf(work, "title");
+        var title = FullTitle(FirstOf(work, "title"), FirstOf(work, "subtitle"));
         if (doi is null && title is null) return null;
         return new Paper(
             LiteratureSource.Crossref,
@@ -49,6 +49,10 @@ public static class CrossrefParser
             null,
             doi is not null ? $"https://doi.org/{doi}" : JsonParsing.String(work, "URL") ?? "https://search.crossref.org/");
     }
+
+    // Some publishers deposit the subtitle apart ("Hallmarks of aging" + "An expanding universe"); the work's title is both.
+    private static string? FullTitle(string? title, string? subtitle) =>
+        title is null || subtitle is null || title.Contains(subtitle, StringComparison.OrdinalIgnoreCase) ? title : $"{title.TrimEnd(':', ' ')}: {subtitle}";
 
     /// <summary>The first non-blank entry of an array field such as title or container-title (either may be empty or missing).</summary>
     private static string? FirstOf(JsonElement work, string name) =>

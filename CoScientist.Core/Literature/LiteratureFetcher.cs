@@ -18,27 +18,31 @@ internal sealed class LiteratureFetcher(
     public static readonly TimeSpan LongestRetryWait = TimeSpan.FromSeconds(60);
     private readonly ConcurrentDictionary<string, Lazy<Task<LiteratureResult>>> _inFlight = new();
 
-    public async Task<LiteratureResult> FetchAsync(string cacheKey, Uri url, Func<string, IReadOnlyList<Paper>> parse, CancellationToken cancellationToken)
+    /// <param name="missingIsEmpty">
+    /// For a lookup of one record (a DOI): 404 Not Found is the source's answer "no such work", an empty result, not a failure.
+    /// </param>
+    public async Task<LiteratureResult> FetchAsync(string cacheKey, Uri url, Func<string, IReadOnlyList<Paper>> parse, CancellationToken cancellationToken,
+        bool missingIsEmpty = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!options.Enabled) return LiteratureResult.Fail(source, "Literature search is turned off (literature:enabled).");
         var key = $"{source}|{cacheKey}";
         // The shared request runs to its end even if the first caller leaves, so the others and the cache still get it.
-        var shared = _inFlight.GetOrAdd(key, k => new Lazy<Task<LiteratureResult>>(() => LoadAsync(k, url, parse)));
+        var shared = _inFlight.GetOrAdd(key, k => new Lazy<Task<LiteratureResult>>(() => LoadAsync(k, url, parse, missingIsEmpty)));
         return await shared.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task<LiteratureResult> LoadAsync(string key, Uri url, Func<string, IReadOnlyList<Paper>> parse)
+    private async Task<LiteratureResult> LoadAsync(string key, Uri url, Func<string, IReadOnlyList<Paper>> parse, bool missingIsEmpty)
     {
         try
         {
             if (cache.TryGet(key) is { } cached) return new LiteratureResult(source, cached, FromCache: true);
-            var (body, error) = await GetAsync(url);
+            var (body, error) = await GetAsync(url, missingIsEmpty);
             if (error is not null) return Failed(error);
             IReadOnlyList<Paper> papers;
             try
             {
-                papers = parse(body!);
+                papers = body is null ? [] : parse(body);
             }
             catch (LiteratureFormatException ex)
             {
@@ -58,7 +62,8 @@ internal sealed class LiteratureFetcher(
         }
     }
 
-    private async Task<(string? Body, string? Error)> GetAsync(Uri url)
+    /// <summary>The answer's body, or the reason there is none; neither when the source said the record does not exist.</summary>
+    private async Task<(string? Body, string? Error)> GetAsync(Uri url, bool missingIsEmpty)
     {
         var timeout = TimeSpan.FromSeconds(options.TimeoutSeconds);
         string? lastError = null;
@@ -72,6 +77,7 @@ internal sealed class LiteratureFetcher(
                 request.Headers.UserAgent.ParseAdd(options.UserAgent);
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
                 if (response.IsSuccessStatusCode) return (await response.Content.ReadAsStringAsync(deadline.Token), null);
+                if (missingIsEmpty && response.StatusCode == HttpStatusCode.NotFound) return (null, null);
 
                 lastError = $"{Name} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();
                 if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)) return (null, lastError + ".");

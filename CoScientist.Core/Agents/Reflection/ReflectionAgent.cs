@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CoScientist.Core.Literature;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Research;
 
@@ -68,9 +69,12 @@ public sealed class ReflectionAgent(StructuredLlm llm)
             switch (item)
             {
                 case JsonObject o when JsonRead.Text(o, "title", "name") is { } title:
-                    list.Add(new Reference(title, JsonRead.Text(o, "venue", "journal", "source"), SafeUrl(JsonRead.Text(o, "url", "link")))
+                    list.Add(new Reference(title, JsonRead.Text(o, "venue", "journal", "source"), SafeUrl(JsonRead.Text(o, "url", "link", "doi")))
                     {
-                        Doi = Core.Literature.MarkupText.NormaliseDoi(JsonRead.Text(o, "doi")),
+                        // The model's claims, to be checked (Literature/ReferenceVerifier); {"type": "DOI", "id": …} is the Python original's shape.
+                        Doi = ReferenceIds.FindDoi(JsonRead.Text(o, "doi")) ?? (IsKind(o, "doi") ? ReferenceIds.FindDoi(JsonRead.Text(o, "id")) : null),
+                        ArxivId = ReferenceIds.NormaliseArxivId(JsonRead.Text(o, "arxiv_id", "arxiv"))
+                                  ?? (IsKind(o, "arxiv") ? ReferenceIds.NormaliseArxivId(JsonRead.Text(o, "id")) : null),
                     });
                     break;
                 case JsonValue v when v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s):
@@ -80,6 +84,9 @@ public sealed class ReflectionAgent(StructuredLlm llm)
         }
         return list.Take(20).ToList();
     }
+
+    private static bool IsKind(JsonObject reference, string kind) =>
+        string.Equals(JsonRead.Text(reference, "type"), kind, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Only absolute http(s) links survive; anything else (javascript:, data:) is dropped.</summary>
     internal static string? SafeUrl(string? candidate) =>

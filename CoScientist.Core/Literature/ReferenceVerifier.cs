@@ -1,0 +1,143 @@
+using CoScientist.Core.Research;
+using Microsoft.Extensions.Logging;
+
+namespace CoScientist.Core.Literature;
+
+/// <summary>
+/// Checks a reference the model wrote against Crossref and arXiv. It is <see cref="ReferenceStatus.Verified"/> only when
+/// a source holds a record whose title matches (<see cref="TitleMatch"/>): found by the reference's DOI, else by its arXiv
+/// id, else by a search for its title. Anything else is <see cref="ReferenceStatus.Unverified"/>, with a note that tells
+/// "no such work" from "the source could not be asked". A DOI or arXiv id that belongs to a work with another title ends
+/// the check: the reference contradicts itself, and choosing which half to believe would be a guess.
+/// </summary>
+public sealed class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv, ILogger<ReferenceVerifier> logger)
+{
+    /// <summary>How many search results are compared with the reference's title.</summary>
+    public const int SearchResults = 5;
+
+    /// <summary>The reference, checked. Never throws but for the caller's cancellation.</summary>
+    public async Task<Reference> VerifyAsync(Reference reference, CancellationToken cancellationToken = default)
+    {
+        if (reference.Status == ReferenceStatus.Verified && reference.Record is not null) return reference;
+        var claimed = reference with
+        {
+            Doi = ReferenceIds.FindDoi(reference.Doi) ?? ReferenceIds.FindDoi(reference.Url) ?? ReferenceIds.FindDoi(reference.Title),
+            ArxivId = ReferenceIds.NormaliseArxivId(reference.ArxivId) ?? ReferenceIds.FindArxivId(reference.Url) ?? ReferenceIds.FindArxivId(reference.Title),
+        };
+        var title = ReferenceIds.RemoveIds(reference.Title);
+        if (!TitleMatch.HasWords(title))
+            return Unverified(claimed, $"The model gave no title to check, only \u201c{MarkupText.CollapseWhitespace(reference.Title)}\u201d.");
+        try
+        {
+            var checkedReference = await CheckAsync(claimed, title, cancellationToken);
+            logger.LogDebug("Reference \"{Title}\": {Status} {Note}", title, checkedReference.Status, checkedReference.Note);
+            return checkedReference;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Checking the reference \"{Title}\" failed unexpectedly", title);
+            return Unverified(claimed, $"The reference could not be checked ({ex.GetType().Name}).");
+        }
+    }
+
+    /// <summary>Every reference checked at once; the clients' pacers keep the sources' limits, and repeats cost one request.</summary>
+    public async Task<IReadOnlyList<Reference>> VerifyAllAsync(IReadOnlyList<Reference> references, CancellationToken cancellationToken = default) =>
+        await Task.WhenAll(references.Select(r => VerifyAsync(r, cancellationToken)));
+
+    private async Task<Reference> CheckAsync(Reference reference, string title, CancellationToken cancellationToken)
+    {
+        var findings = new Findings();
+        if (reference.Doi is { } doi)
+        {
+            var result = await crossref.GetByDoiAsync(doi, cancellationToken);
+            if (Judge(reference, result, title, $"DOI {doi}", findings) is { } judged) return judged;
+        }
+        if (reference.ArxivId is { } arxivId)
+        {
+            var result = await arxiv.GetByIdAsync(arxivId, cancellationToken);
+            if (Judge(reference, result, title, $"arXiv id {arxivId}", findings) is { } judged) return judged;
+        }
+        if (!TitleMatch.IsSpecific(title))
+            return Unverified(reference, findings.Note("The title is too short to identify one work by searching for it."));
+
+        // Crossref weighs the venue and year too, so the reference goes in as the model wrote it.
+        var query = string.IsNullOrWhiteSpace(reference.Venue) ? title : $"{title} {reference.Venue}";
+        if (!findings.Failed(LiteratureSource.Crossref) && Search(await crossref.FindAsync(query, SearchResults, cancellationToken), title, findings) is { } byCrossref)
+            return Verified(reference, byCrossref);
+        if (!findings.Failed(LiteratureSource.ArXiv) && Search(await arxiv.FindByTitleAsync(title, SearchResults, cancellationToken), title, findings) is { } byArxiv)
+            return Verified(reference, byArxiv);
+        return Unverified(reference, findings.Note(null));
+    }
+
+    /// <summary>What a lookup by identifier settles: verified, or a contradiction; null when the check goes on.</summary>
+    private static Reference? Judge(Reference reference, LiteratureResult result, string title, string identifier, Findings findings)
+    {
+        if (result.Failed)
+        {
+            findings.CouldNotCheck(result);
+            return null;
+        }
+        if (result.Papers.FirstOrDefault() is not { } record)
+        {
+            findings.Add($"{Name(result.Source)} has no record of its {identifier}.");
+            return null;
+        }
+        if (!TitleMatch.HasWords(record.Title))
+        {
+            findings.Add($"{Name(result.Source)}'s record of its {identifier} has no title to compare.");
+            return null;
+        }
+        return TitleMatch.Matches(title, record.Title)
+            ? Verified(reference, record)
+            : Unverified(reference, $"Its {identifier} belongs to a different work: \u201c{record.Title}\u201d.");
+    }
+
+    private static Paper? Search(LiteratureResult result, string title, Findings findings)
+    {
+        if (result.Failed)
+        {
+            findings.CouldNotCheck(result);
+            return null;
+        }
+        findings.Searched(result.Source);
+        return result.Papers.FirstOrDefault(p => TitleMatch.Matches(title, p.Title));
+    }
+
+    private static Reference Verified(Reference reference, Paper record) =>
+        reference with { Status = ReferenceStatus.Verified, Record = record, Doi = record.Doi, ArxivId = record.ArxivId, Note = null };
+
+    private static Reference Unverified(Reference reference, string note) =>
+        reference with { Status = ReferenceStatus.Unverified, Record = null, Note = note };
+
+    private static string Name(LiteratureSource source) => source == LiteratureSource.ArXiv ? "arXiv" : source.ToString();
+
+    /// <summary>What the checks found on the way, for the note of a reference left unverified.</summary>
+    private sealed class Findings
+    {
+        private readonly List<string> _facts = [];
+        private readonly List<LiteratureSource> _searched = [];
+        private readonly Dictionary<LiteratureSource, string> _failures = [];
+
+        public void Add(string fact) => _facts.Add(fact);
+
+        public void Searched(LiteratureSource source) => _searched.Add(source);
+
+        public void CouldNotCheck(LiteratureResult result) => _failures.TryAdd(result.Source, result.Error!);
+
+        public bool Failed(LiteratureSource source) => _failures.ContainsKey(source);
+
+        public string Note(string? reason)
+        {
+            var sentences = new List<string>(_facts);
+            if (reason is not null) sentences.Add(reason);
+            else if (_searched.Count > 0)
+                sentences.Add($"No {string.Join(" or ", _searched.Select(Name))} record has this title.");
+            sentences.AddRange(_failures.Select(f => $"{Name(f.Key)} could not be checked: {f.Value}"));
+            return string.Join(" ", sentences);
+        }
+    }
+}
