@@ -91,6 +91,7 @@ public sealed class CycleSupervisor(
         private AgentContext _context = null!;
         private CyclePlan _plan = null!;
         private LiteratureReport? _literature;
+        private readonly List<Task> _verifications = [];
         private int PromptPapers => settings.LiteraturePapers > 0 ? settings.LiteraturePapers : Agents.PromptPapers.Default;
 
         private CancellationToken Token => _cts.Token;
@@ -116,6 +117,7 @@ public sealed class CycleSupervisor(
                 await RankAsync(CycleStep.Ranking, NewcomersOf(cycle), _plan.MatchBudget, allowDebate: _plan.Debate);
                 await EvolveAsync(cycle);
                 await MetaReviewAsync(cycle);
+                await VerificationsAsync();
                 if (_failures.Count > 0)
                 {
                     outcome = CycleOutcome.CompletedWithFailures;
@@ -147,6 +149,7 @@ public sealed class CycleSupervisor(
 
             try
             {
+                await VerificationsAsync(); // stopped early: they end with the cycle's token; what was checked is kept
                 Finish(cycle, started, outcome, message);
             }
             finally
@@ -250,6 +253,8 @@ public sealed class CycleSupervisor(
                     var review = await ReviewGroundedAsync(step, h, snapshot.Papers, ct);
                     state.Update(h.Id, x => x with { Review = review, ReviewError = null });
                     Emit(new ReviewCompleted(h.Id, review));
+                    if (s.Literature.Enabled && review.References.Count > 0)
+                        VerifyLater(h.Id, review.References);
                 }
                 catch (LlmException ex)
                 {
@@ -284,14 +289,46 @@ public sealed class CycleSupervisor(
                 if (paper is null) others.Add(reference);
                 else citations.Add(paper.Number);
             }
-            var references = s.Literature.Enabled && others.Count > 0 ? await s.Verifier.VerifyAllAsync(others, ct) : others;
             return review with
             {
                 Citations = state.KnownPapers(citations),
-                References = references,
+                References = others,
                 ClosestPriorWork = closest.Take(LiteratureAgent.PriorWorkShown).ToList(),
                 LikelyNotNovel = closest.Count > 0 && closest[0].Similarity >= LiteratureAgent.NotNovelSimilarity,
             };
+        }
+
+        /// <summary>
+        /// Checks a review's references in the background: a library lookup must not hold up the tournament, and arXiv's
+        /// pace (one request every 3 s, server-wide) could. Until checked they show as unverified; the cycle waits for the
+        /// checks only at its end, and a check still pending when the cycle stops leaves its reference unverified.
+        /// </summary>
+        private void VerifyLater(string hypothesisId, IReadOnlyList<Reference> references)
+        {
+            lock (_verifications)
+                _verifications.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        var verified = await s.Verifier.VerifyAllAsync(references, Token);
+                        var updated = state.Update(hypothesisId, x => x.Review is null ? x : x with { Review = x.Review with { References = verified } });
+                        if (updated.Review is { } review) Emit(new ReviewCompleted(hypothesisId, review));
+                    }
+                    catch (OperationCanceledException) when (Token.IsCancellationRequested)
+                    {
+                    }
+                    catch (Exception ex)
+                    {
+                        s.Logger.LogError(ex, "Checking the references of {Hypothesis} failed", hypothesisId);
+                    }
+                }, CancellationToken.None));
+        }
+
+        private async Task VerificationsAsync()
+        {
+            Task[] pending;
+            lock (_verifications) pending = [.. _verifications];
+            await Task.WhenAll(pending);
         }
 
         private async Task EmbedAsync(CycleStep step)
