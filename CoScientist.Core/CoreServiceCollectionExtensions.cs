@@ -116,18 +116,19 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddOptions<LiteratureOptions>().BindConfiguration(LiteratureOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LiteratureCache>();
+        services.AddSingleton<LiteratureStats>();
         foreach (var name in new[] { "arxiv", "europepmc", "crossref" })
             services.AddHttpClient(name, http => http.Timeout = Timeout.InfiniteTimeSpan); // literature:timeout_seconds bounds each attempt
         // Singletons, because each holds its source's server-wide pacer.
         services.AddSingleton(sp => new ArxivClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("arxiv"),
             sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ArxivClient>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ArxivClient>>(), sp.GetRequiredService<LiteratureStats>()));
         services.AddSingleton(sp => new EuropePmcClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("europepmc"),
             sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EuropePmcClient>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EuropePmcClient>>(), sp.GetRequiredService<LiteratureStats>()));
         services.AddSingleton(sp => new CrossrefClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("crossref"),
             sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CrossrefClient>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CrossrefClient>>(), sp.GetRequiredService<LiteratureStats>()));
         services.AddSingleton<ReferenceVerifier>();
     }
 }

@@ -15,11 +15,12 @@ public sealed partial class ArxivClient : IDisposable
     private readonly LiteratureFetcher _fetcher;
     private readonly LiteratureOptions _options;
 
-    public ArxivClient(HttpClient http, IOptions<LiteratureOptions> options, LiteratureCache cache, TimeProvider clock, ILogger<ArxivClient> logger)
+    public ArxivClient(HttpClient http, IOptions<LiteratureOptions> options, LiteratureCache cache, TimeProvider clock, ILogger<ArxivClient> logger,
+        LiteratureStats? stats = null)
     {
         _options = options.Value;
         _pacer = new RequestPacer(Spacing, maxConcurrent: 1, clock);
-        _fetcher = new LiteratureFetcher(LiteratureSource.ArXiv, http, _pacer, cache, _options, clock, logger);
+        _fetcher = new LiteratureFetcher(LiteratureSource.ArXiv, http, _pacer, cache, _options, clock, logger, stats);
     }
 
     // Characters arXiv's query language gives meaning to; a user's words must not become operators.

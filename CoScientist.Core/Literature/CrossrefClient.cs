@@ -14,11 +14,12 @@ public sealed class CrossrefClient : IDisposable
     private readonly LiteratureFetcher _fetcher;
     private readonly LiteratureOptions _options;
 
-    public CrossrefClient(HttpClient http, IOptions<LiteratureOptions> options, LiteratureCache cache, TimeProvider clock, ILogger<CrossrefClient> logger)
+    public CrossrefClient(HttpClient http, IOptions<LiteratureOptions> options, LiteratureCache cache, TimeProvider clock, ILogger<CrossrefClient> logger,
+        LiteratureStats? stats = null)
     {
         _options = options.Value;
         _pacer = new RequestPacer(Spacing, maxConcurrent: 3, clock);
-        _fetcher = new LiteratureFetcher(LiteratureSource.Crossref, http, _pacer, cache, _options, clock, logger);
+        _fetcher = new LiteratureFetcher(LiteratureSource.Crossref, http, _pacer, cache, _options, clock, logger, stats);
     }
 
     public Task<LiteratureResult> SearchAsync(string query, int maxResults, CancellationToken cancellationToken = default) =>

@@ -11,11 +11,12 @@ public sealed partial class EuropePmcClient : IDisposable
     private readonly LiteratureFetcher _fetcher;
     private readonly LiteratureOptions _options;
 
-    public EuropePmcClient(HttpClient http, IOptions<LiteratureOptions> options, LiteratureCache cache, TimeProvider clock, ILogger<EuropePmcClient> logger)
+    public EuropePmcClient(HttpClient http, IOptions<LiteratureOptions> options, LiteratureCache cache, TimeProvider clock, ILogger<EuropePmcClient> logger,
+        LiteratureStats? stats = null)
     {
         _options = options.Value;
         _pacer = new RequestPacer(Spacing, maxConcurrent: 4, clock);
-        _fetcher = new LiteratureFetcher(LiteratureSource.EuropePmc, http, _pacer, cache, _options, clock, logger);
+        _fetcher = new LiteratureFetcher(LiteratureSource.EuropePmc, http, _pacer, cache, _options, clock, logger, stats);
     }
 
     public Task<LiteratureResult> SearchAsync(string query, int maxResults, CancellationToken cancellationToken = default)

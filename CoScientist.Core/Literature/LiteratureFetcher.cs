@@ -11,8 +11,10 @@ namespace CoScientist.Core.Literature;
 /// </summary>
 internal sealed class LiteratureFetcher(
     LiteratureSource source, HttpClient http, RequestPacer pacer, LiteratureCache cache,
-    LiteratureOptions options, TimeProvider clock, ILogger logger)
+    LiteratureOptions options, TimeProvider clock, ILogger logger, LiteratureStats? stats = null)
 {
+    private readonly LiteratureStats _stats = stats ?? new LiteratureStats();
+
     public const int MaxAttempts = 3;
     /// <summary>A source asking for a longer pause than this is treated as unavailable for now.</summary>
     public static readonly TimeSpan LongestRetryWait = TimeSpan.FromSeconds(60);
@@ -26,6 +28,7 @@ internal sealed class LiteratureFetcher(
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!options.Enabled) return LiteratureResult.Fail(source, "Literature search is turned off (literature:enabled).");
+        _stats.Lookup(source);
         var key = $"{source}|{cacheKey}";
         // The shared request runs to its end even if the first caller leaves, so the others and the cache still get it.
         var shared = _inFlight.GetOrAdd(key, k => new Lazy<Task<LiteratureResult>>(() => LoadAsync(k, url, parse, missingIsEmpty)));
@@ -36,7 +39,11 @@ internal sealed class LiteratureFetcher(
     {
         try
         {
-            if (cache.TryGet(key) is { } cached) return new LiteratureResult(source, cached, FromCache: true);
+            if (cache.TryGet(key) is { } cached)
+            {
+                _stats.CacheHit(source);
+                return new LiteratureResult(source, cached, FromCache: true);
+            }
             var (body, error) = await GetAsync(url, missingIsEmpty);
             if (error is not null) return Failed(error);
             IReadOnlyList<Paper> papers;
@@ -73,6 +80,8 @@ internal sealed class LiteratureFetcher(
             using var deadline = new CancellationTokenSource(timeout, clock);
             try
             {
+                if (attempt > 1) _stats.Retry(source);
+                _stats.Request(source);
                 using var request = new HttpRequestMessage(HttpMethod.Get, url);
                 request.Headers.UserAgent.ParseAdd(options.UserAgent);
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
@@ -113,6 +122,7 @@ internal sealed class LiteratureFetcher(
 
     private LiteratureResult Failed(string error)
     {
+        _stats.Failure(source);
         logger.LogWarning("Literature search on {Source} gave nothing: {Error}", source, error);
         return LiteratureResult.Fail(source, error);
     }

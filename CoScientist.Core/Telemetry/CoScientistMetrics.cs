@@ -10,7 +10,7 @@ namespace CoScientist.Core.Telemetry;
 public static class CoScientistMetrics
 {
     public const string MeterName = "CoScientist";
-    private static readonly Meter Meter = new(MeterName);
+    internal static readonly Meter Meter = new(MeterName);
 
     public static readonly Counter<double> SpendUsd = Meter.CreateCounter<double>("coscientist.spend", "USD", "USD spent on LLM calls");
     public static readonly Counter<long> Tokens = Meter.CreateCounter<long>("coscientist.tokens", "{token}", "LLM tokens, by direction");

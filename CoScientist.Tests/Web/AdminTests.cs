@@ -147,9 +147,9 @@ public sealed class AdminPageTests : MudTestContext
         return Render<AdminPage>();
     }
 
-    private void AddAdminServices(string? token, bool production)
+    private void AddAdminServices(string? token, bool production, IDictionary<string, string?>? more = null)
     {
-        AddAppServices(new Dictionary<string, string?>
+        AddAppServices(new Dictionary<string, string?>(more ?? new Dictionary<string, string?>())
         {
             ["openrouter_base_url"] = _server.BaseUrl,
             ["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey,
@@ -219,6 +219,27 @@ public sealed class AdminPageTests : MudTestContext
         Assert.Equal(("provider", "ledger"), (source.GetAttribute("data-today"), source.GetAttribute("data-month")));
         Assert.Contains("OpenRouter's count today, the ledger's count this month", source.TextContent);
         Assert.Contains("read at", cut.Find("[data-testid=spend-provider-read-at]").TextContent);
+    }
+
+    [Fact]
+    public async Task TheOperatorSeesTheLiteratureLookups_SentAndFromTheCache()
+    {
+        await using var library = await FakeLiteratureServer.StartAsync(TimeProvider.System);
+        AddAdminServices(token: null, production: false, new Dictionary<string, string?>
+        {
+            ["literature:enabled"] = "true",
+            ["literature:arxiv_base_url"] = library.BaseUrl + "/arxiv",
+        });
+        var arxiv = Services.GetRequiredService<CoScientist.Core.Literature.ArxivClient>();
+        await arxiv.SearchAsync("facade photovoltaics", 5);
+        await arxiv.SearchAsync("facade photovoltaics", 5); // the same search again: the cache answers
+
+        var cut = Render<AdminPage>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=literature-requests] tr[data-source=ArXiv]")));
+        var cells = cut.Find("[data-testid=literature-requests] tr[data-source=ArXiv]").QuerySelectorAll("td").Select(c => c.TextContent).ToList();
+        Assert.Equal(["arXiv", "2", "1", "1", "0", "0"], cells);
+        Assert.Single(library.Requests);
     }
 
     [Fact]

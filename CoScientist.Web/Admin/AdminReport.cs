@@ -13,7 +13,11 @@ public sealed record AdminReport(
     IReadOnlyList<SessionUsage> RecentSessions, IReadOnlyList<ErrorCount> Errors, EstimateAccuracy Accuracy,
     IReadOnlyList<TopicCount> Topics, IReadOnlyList<KeyKindUsage> ByKeyKind, IReadOnlyList<ModelSpend> VisitorByModel,
     int RunningCycles, IReadOnlyList<string> Warnings, string Environment, string LedgerPath, SpendSources Sources,
-    ResearchStorageReport? Research);
+    ResearchStorageReport? Research)
+{
+    /// <summary>The literature sources' lookups since start (free, but they count against the sources' patience).</summary>
+    public IReadOnlyList<CoScientist.Core.Literature.LiteratureSourceStats> Literature { get; init; } = [];
+}
 
 /// <summary>
 /// Saved research as the operator sees it: the store's counts, the retention rule and its last sweep, and the
@@ -25,7 +29,7 @@ public sealed record ResearchStorageReport(ResearchStoreStats Stats, int Retenti
 /// <summary>Gathers what the operator watches: spend against the caps, where it went, and what needs attention.</summary>
 public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, SessionRegistry sessions, ClientQuotas quotas, ModelPolicy policy,
     ProviderUsageReconciler providerUsage, IOptionsMonitor<CostControlOptions> costs, IOptions<StorageOptions> storage, DeploymentEnvironment environment, TimeProvider clock,
-    IResearchStore research, ResearchRetention retention)
+    IResearchStore research, ResearchRetention retention, CoScientist.Core.Literature.LiteratureStats literature)
 {
     /// <summary>Shared research listed for pinning; the newest are the ones an operator looks for.</summary>
     public const int SharedShown = 50;
@@ -55,7 +59,10 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
             ledger.SpendByModel(month), ledger.SpendByHour(now.AddHours(-24)), sessions.Active(), ledger.Sessions(today),
             ledger.Errors(today), ledger.Accuracy(month), ledger.TopTopics(month), ledger.UsageByKeyKind(month),
             ledger.SpendByModel(month, KeyKind.Visitor), quotas.RunningCycles, warnings, environment.Name + " (" + environment.Reason + ")",
-            ledger.Path, guard.Sources(), researchStorage);
+            ledger.Path, guard.Sources(), researchStorage)
+        {
+            Literature = literature.Snapshot(),
+        };
     }
 
     // Saved research failing must not take the spend figures and the kill switch off the page with it.
