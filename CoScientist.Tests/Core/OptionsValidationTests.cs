@@ -22,6 +22,7 @@ public class OptionsValidationTests
             _ = provider.GetRequiredService<IOptions<ResearchOptions>>().Value;
             _ = provider.GetRequiredService<IOptions<CostControlOptions>>().Value;
             _ = provider.GetRequiredService<IOptions<DeploymentOptions>>().Value;
+            _ = provider.GetRequiredService<IOptions<CoScientist.Core.Literature.LiteratureOptions>>().Value;
         });
         return ex.Message;
     }
@@ -34,6 +35,10 @@ public class OptionsValidationTests
     [InlineData("deployment:max_cycles_per_session", "0", "deployment:max_cycles_per_session")]
     [InlineData("deployment:environment", "staging", "deployment:environment")]
     [InlineData("step_temperatures:generation", "5", "step_temperatures")]
+    [InlineData("literature:contact_email", "not an address", "literature:contact_email")]
+    [InlineData("literature:arxiv_base_url", "export.arxiv.org/api/query", "literature:arxiv_base_url")]
+    [InlineData("literature:max_papers", "0", "literature:max_papers")]
+    [InlineData("literature:timeout_seconds", "600", "literature:timeout_seconds")]
     public void ABadSetting_StopsStartUpNamingTheSetting(string key, string value, string named) =>
         Assert.Contains(named, StartupError((key, value)));
 
