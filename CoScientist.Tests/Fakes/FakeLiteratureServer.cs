@@ -28,6 +28,8 @@ public sealed class FakeLiteratureServer : IAsyncDisposable
     public ConcurrentQueue<LiteratureFault> Queued { get; } = new();
     public LiteratureFault Fault { get; set; }
     public int RetryAfterSeconds { get; set; } = 5;
+    /// <summary>How long every answer takes (real time), as a distant library would.</summary>
+    public TimeSpan Latency { get; set; } = TimeSpan.Zero;
     public string ArxivBody { get; set; } = TestData.Read("arxiv-query-2026-07.xml");
     public string EuropePmcBody { get; set; } = TestData.Read("europepmc-search-core-2025.json");
     public string CrossrefListBody { get; set; } = TestData.Read("crossref-works-query-2026-06.json");
@@ -67,6 +69,7 @@ public sealed class FakeLiteratureServer : IAsyncDisposable
     {
         _requests.Enqueue(new LiteratureRequest(service, context.Request.Path, context.Request.Query, context.Request.Headers.UserAgent.ToString(), _clock.GetUtcNow()));
         _arrivals.Release();
+        if (Latency > TimeSpan.Zero) await Task.Delay(Latency, context.RequestAborted);
         var fault = Queued.TryDequeue(out var queued) ? queued : Fault;
         switch (fault)
         {
