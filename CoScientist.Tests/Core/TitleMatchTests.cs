@@ -52,6 +52,9 @@ public class TitleMatchTests
         { "Highly accurate protein structure prediction with AlphaFold", "Deep learning for protein structure prediction" },
         { "The Hallmarks of Aging", "The Hallmarks of Aging: an update" },
         { "Hallmarks of aging: An expanding universe", "The Hallmarks of Aging" },
+        // A notice about a paper is not the paper, however long the title it repeats.
+        { "Correction: " + Cough, Cough },
+        { "RETRACTED: " + Cough, Cough },
         { "Correction: Spatial organization of B lymphocytes and prognosis prediction in patients with gastric cancer.", "Spatial organization of B lymphocytes and prognosis prediction in patients with gastric cancer" },
         { "Chemical Ecology", "Communicating Ecology" },
         { "Chemical Ecology", "Ecology" },
