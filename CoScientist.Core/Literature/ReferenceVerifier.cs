@@ -19,11 +19,7 @@ public sealed class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv
     public async Task<Reference> VerifyAsync(Reference reference, CancellationToken cancellationToken = default)
     {
         if (reference.Status == ReferenceStatus.Verified && reference.Record is not null) return reference;
-        var claimed = reference with
-        {
-            Doi = ReferenceIds.FindDoi(reference.Doi) ?? ReferenceIds.FindDoi(reference.Url) ?? ReferenceIds.FindDoi(reference.Title),
-            ArxivId = ReferenceIds.NormaliseArxivId(reference.ArxivId) ?? ReferenceIds.FindArxivId(reference.Url) ?? ReferenceIds.FindArxivId(reference.Title),
-        };
+        var claimed = WithClaimedIds(reference);
         var title = ReferenceIds.RemoveIds(reference.Title);
         if (!TitleMatch.HasWords(title))
             return Unverified(claimed, $"The model gave no title to check, only \u201c{MarkupText.CollapseWhitespace(reference.Title)}\u201d.");
@@ -47,6 +43,13 @@ public sealed class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv
     /// <summary>Every reference checked at once; the clients' pacers keep the sources' limits, and repeats cost one request.</summary>
     public async Task<IReadOnlyList<Reference>> VerifyAllAsync(IReadOnlyList<Reference> references, CancellationToken cancellationToken = default) =>
         await Task.WhenAll(references.Select(r => VerifyAsync(r, cancellationToken)));
+
+    /// <summary>The DOI and arXiv id the model claimed, from their own fields, else from its link, else from its title.</summary>
+    internal static Reference WithClaimedIds(Reference reference) => reference with
+    {
+        Doi = ReferenceIds.FindDoi(reference.Doi) ?? ReferenceIds.FindDoi(reference.Url) ?? ReferenceIds.FindDoi(reference.Title),
+        ArxivId = ReferenceIds.NormaliseArxivId(reference.ArxivId) ?? ReferenceIds.FindArxivId(reference.Url) ?? ReferenceIds.FindArxivId(reference.Title),
+    };
 
     private async Task<Reference> CheckAsync(Reference reference, string title, CancellationToken cancellationToken)
     {
