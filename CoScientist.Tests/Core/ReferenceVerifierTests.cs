@@ -271,14 +271,30 @@ public sealed class ReferenceVerifierTests : IAsyncLifetime
         Assert.Empty(_server.Requests);
     }
 
-    [Fact]
-    public async Task ShortGenericTitle_IsNotVerifiedBySearch_EvenThoughARecordHasExactlyThatTitle()
+    [Theory]
+    [InlineData("Ecology, 2022", ReferenceStatus.Verified)]
+    [InlineData("Ecology", ReferenceStatus.Verified)]
+    [InlineData("Ecology, 2019", ReferenceStatus.Unverified)]
+    [InlineData("Oxford Bibliographies", ReferenceStatus.Unverified)]
+    [InlineData("Ecology and Evolution, 2022", ReferenceStatus.Unverified)]
+    public async Task ShortGenericTitle_IsVerified_OnlyWhenTheRecordsJournalAndYearAgreeWithTheReference(string venue, ReferenceStatus expected)
     {
-        // The recorded Crossref search answers with "Communicating Ecology" first: one of many works a two-word title could be.
-        var result = await Run(Verifier().VerifyAsync(new Reference("Communicating Ecology", "Oxford Bibliographies")));
+        // The recorded Crossref search answers with "Communicating Ecology" (Ecology, 2022) first: one of many works a two-word title could be.
+        var result = await Run(Verifier().VerifyAsync(new Reference("Communicating ecology", venue)));
+
+        Assert.Equal(expected, result.Status);
+        if (expected == ReferenceStatus.Unverified)
+            Assert.Equal("No Crossref record has this title in the venue and year given (a title this short needs both).", result.Note);
+        Assert.Equal(["crossref"], _server.Requests.Select(r => r.Service)); // arXiv's records rarely name a journal
+    }
+
+    [Fact]
+    public async Task ShortGenericTitleWithoutAVenue_IsNotSearchedFor()
+    {
+        var result = await Run(Verifier().VerifyAsync(new Reference("Communicating Ecology")));
 
         Assert.Equal(ReferenceStatus.Unverified, result.Status);
-        Assert.Equal("The title is too short to identify one work by searching for it.", result.Note);
+        Assert.Equal("The title is too short to identify one work by searching for it, and no venue was given.", result.Note);
         Assert.Empty(_server.Requests);
     }
 
