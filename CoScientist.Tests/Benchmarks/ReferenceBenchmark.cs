@@ -49,7 +49,7 @@ public static class ReferenceBenchmark
             new("Facade segmentation for solar photovoltaic suitability", "arXiv 2025"),
             new("Solar PV installation potential assessment on building facades based on vision-language foundation models"),
             new("Assessment of East-West and South-North Facing Vertical Bifacial Photovoltaic Modules for Agrivoltaics and Dual-Land Use Applications in India"),
-            new("Communicating ecology", "Oxford Bibliographies"),
+            new("Communicating ecology", "Ecology, 2022"),
             new("Chemical Ecology", "Oxford Bibliographies"),
         };
         await CheckAsync("control: references quoting the recorded records", control, server.BaseUrl, contactEmail: null, showEach: true);
@@ -126,7 +126,7 @@ public static class ReferenceBenchmark
                           $"verified {results.Count(r => r.Status == ReferenceStatus.Verified)}, " +
                           $"unverified (no match) {unverified.Count - couldNotCheck}, unverified (could not check) {couldNotCheck}");
         Console.WriteLine($"    of the unverified: {Count(unverified, "gave no title")} had no title (a bare number such as a PubMed id), " +
-                          $"{Count(unverified, "too short")} too short a title to search for, " +
+                          $"{Count(unverified, "too short")} too short a title and no venue, {Count(unverified, "this short")} a short title with no record in the venue and year given, " +
                           $"{Count(unverified, "belongs to a different work")} an identifier of another work, " +
                           $"{Count(unverified, "has no record of its")} an identifier the source does not know");
         Console.WriteLine($"    {watch.Elapsed.TotalSeconds:F1} s wall");
