@@ -1,4 +1,9 @@
+using System.Text.Json.Nodes;
+using CoScientist.Core.Agents.Reflection;
 using CoScientist.Core.Literature;
+using CoScientist.Core.Llm;
+using CoScientist.Core.Research;
+using CoScientist.Tests.Fakes;
 
 namespace CoScientist.Tests.Core;
 
@@ -45,6 +50,22 @@ public class ReferenceIdsTests
     [InlineData("all:electron", null)]
     public void ArxivIdField_AcceptsBareIds_AndNothingThatCouldAskForMore(string id, string? normalised) =>
         Assert.Equal(normalised, ReferenceIds.NormaliseArxivId(id));
+
+    [Fact]
+    public void RecordedGeminiReviews_KeepTheDoisAndArxivIdsTheModelClaimed_ForTheVerifierToCheck()
+    {
+        var references = JsonNode.Parse(TestData.Read("llm-outputs-gemini-2025.json"))!.AsArray()
+            .Where(item => item!["kind"]!.GetValue<string>() == "reflection")
+            .SelectMany(item => ReflectionAgent.Read(JsonRecovery.TryParse(item!["raw"]!.GetValue<string>())!).References)
+            .ToList();
+
+        // {"type": "DOI", "id": …}, {"type": "arXiv", "id": …} and {"doi": …}, the shapes the Python original's answers use.
+        Assert.Contains(references, r => r.Title == "The Hallmarks of Aging" && r.Doi == "10.1016/j.cell.2013.01.028");
+        Assert.Contains(references, r => r.Title == "Curriculum Learning" && r.ArxivId == "1707.04103");
+        Assert.Contains(references, r => r.Title == "Autophagy in Aging and Longevity" && r.Doi == "10.1016/j.celrep.2016.01.008");
+        Assert.DoesNotContain(references, r => r.Doi is not null && r.ArxivId is not null);
+        Assert.All(references, r => Assert.Equal(ReferenceStatus.Unchecked, r.Status));
+    }
 
     [Fact]
     public void RemovingIds_LeavesTheTitleToCompare() =>
