@@ -8,10 +8,11 @@ namespace CoScientist.Core.Literature;
 /// <summary>
 /// Checks a reference the model wrote against Crossref and arXiv. It is <see cref="ReferenceStatus.Verified"/> only when
 /// a source holds a record whose title matches (<see cref="TitleMatch"/>): found by the reference's DOI, else by its arXiv
-/// id, else by a search for its title (at Crossref, then arXiv; a title of fewer than three content words counts only with
-/// the journal, and year if given, of the record agreeing). Anything else is <see cref="ReferenceStatus.Unverified"/>, with a note that tells
-/// "no such work" from "the source could not be asked". A DOI or arXiv id that belongs to a work with another title ends
-/// the check: the reference contradicts itself, and choosing which half to believe would be a guess.
+/// id, else by a search for its title at Crossref, then arXiv. A title of fewer than three content words counts only when
+/// the record's journal, and year if the model gave one, agree too. Anything else is
+/// <see cref="ReferenceStatus.Unverified"/>, with a note that tells "no such work" from "the source could not be asked".
+/// A DOI or arXiv id that belongs to a work with another title ends the check: the reference contradicts itself, and
+/// choosing which half to believe would be a guess.
 /// </summary>
 public sealed partial class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv, ILogger<ReferenceVerifier> logger)
 {
