@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using CoScientist.Core.Research;
 using Microsoft.Extensions.Logging;
 
@@ -6,24 +8,25 @@ namespace CoScientist.Core.Literature;
 /// <summary>
 /// Checks a reference the model wrote against Crossref and arXiv. It is <see cref="ReferenceStatus.Verified"/> only when
 /// a source holds a record whose title matches (<see cref="TitleMatch"/>): found by the reference's DOI, else by its arXiv
-/// id, else by a search for its title. Anything else is <see cref="ReferenceStatus.Unverified"/>, with a note that tells
-/// "no such work" from "the source could not be asked". A DOI or arXiv id that belongs to a work with another title ends
-/// the check: the reference contradicts itself, and choosing which half to believe would be a guess.
+/// id, else by a search for its title at Crossref, then arXiv. A title of fewer than three content words counts only when
+/// the record's journal, and year if the model gave one, agree too. Anything else is
+/// <see cref="ReferenceStatus.Unverified"/>, with a note that tells "no such work" from "the source could not be asked".
+/// A DOI or arXiv id that belongs to a work with another title ends the check: the reference contradicts itself, and
+/// choosing which half to believe would be a guess.
 /// </summary>
-public sealed class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv, ILogger<ReferenceVerifier> logger)
+public sealed partial class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv, ILogger<ReferenceVerifier> logger)
 {
     /// <summary>How many search results are compared with the reference's title.</summary>
     public const int SearchResults = 5;
+
+    [GeneratedRegex(@"\b(?:19|20)\d{2}\b")]
+    private static partial Regex Year();
 
     /// <summary>The reference, checked. Never throws but for the caller's cancellation.</summary>
     public async Task<Reference> VerifyAsync(Reference reference, CancellationToken cancellationToken = default)
     {
         if (reference.Status == ReferenceStatus.Verified && reference.Record is not null) return reference;
-        var claimed = reference with
-        {
-            Doi = ReferenceIds.FindDoi(reference.Doi) ?? ReferenceIds.FindDoi(reference.Url) ?? ReferenceIds.FindDoi(reference.Title),
-            ArxivId = ReferenceIds.NormaliseArxivId(reference.ArxivId) ?? ReferenceIds.FindArxivId(reference.Url) ?? ReferenceIds.FindArxivId(reference.Title),
-        };
+        var claimed = WithClaimedIds(reference);
         var title = ReferenceIds.RemoveIds(reference.Title);
         if (!TitleMatch.HasWords(title))
             return Unverified(claimed, $"The model gave no title to check, only \u201c{MarkupText.CollapseWhitespace(reference.Title)}\u201d.");
@@ -48,6 +51,13 @@ public sealed class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv
     public async Task<IReadOnlyList<Reference>> VerifyAllAsync(IReadOnlyList<Reference> references, CancellationToken cancellationToken = default) =>
         await Task.WhenAll(references.Select(r => VerifyAsync(r, cancellationToken)));
 
+    /// <summary>The DOI and arXiv id the model claimed, from their own fields, else from its link, else from its title.</summary>
+    internal static Reference WithClaimedIds(Reference reference) => reference with
+    {
+        Doi = ReferenceIds.FindDoi(reference.Doi) ?? ReferenceIds.FindDoi(reference.Url) ?? ReferenceIds.FindDoi(reference.Title),
+        ArxivId = ReferenceIds.NormaliseArxivId(reference.ArxivId) ?? ReferenceIds.FindArxivId(reference.Url) ?? ReferenceIds.FindArxivId(reference.Title),
+    };
+
     private async Task<Reference> CheckAsync(Reference reference, string title, CancellationToken cancellationToken)
     {
         var findings = new Findings();
@@ -61,16 +71,39 @@ public sealed class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv
             var result = await arxiv.GetByIdAsync(arxivId, cancellationToken);
             if (Judge(reference, result, title, $"arXiv id {arxivId}", findings) is { } judged) return judged;
         }
-        if (!TitleMatch.IsSpecific(title))
-            return Unverified(reference, findings.Note("The title is too short to identify one work by searching for it."));
-
         // Crossref weighs the venue and year too, so the reference goes in as the model wrote it.
         var query = string.IsNullOrWhiteSpace(reference.Venue) ? title : $"{title} {reference.Venue}";
-        if (!findings.Failed(LiteratureSource.Crossref) && Search(await crossref.FindAsync(query, SearchResults, cancellationToken), title, findings) is { } byCrossref)
+        if (!TitleMatch.IsSpecific(title))
+        {
+            // Dozens of works are called "Deep learning"; a short title counts only with the journal (and year) it claims,
+            // which arXiv's records rarely carry.
+            if (string.IsNullOrWhiteSpace(reference.Venue))
+                return Unverified(reference, findings.Note(unsearched: "The title is too short to identify one work by searching for it, and no venue was given."));
+            if (!findings.Failed(LiteratureSource.Crossref)
+                && Search(await crossref.FindAsync(query, SearchResults, cancellationToken), p => TitleMatch.Matches(title, p.Title) && VenueAgrees(reference.Venue, p), findings) is { } shortMatch)
+                return Verified(reference, shortMatch);
+            return Unverified(reference, findings.Note(noMatch: "No Crossref record has this title in the venue and year given (a title this short needs both)."));
+        }
+
+        if (!findings.Failed(LiteratureSource.Crossref)
+            && Search(await crossref.FindAsync(query, SearchResults, cancellationToken), p => TitleMatch.Matches(title, p.Title), findings) is { } byCrossref)
             return Verified(reference, byCrossref);
-        if (!findings.Failed(LiteratureSource.ArXiv) && Search(await arxiv.FindByTitleAsync(title, SearchResults, cancellationToken), title, findings) is { } byArxiv)
+        if (!findings.Failed(LiteratureSource.ArXiv)
+            && Search(await arxiv.FindByTitleAsync(title, SearchResults, cancellationToken), p => TitleMatch.Matches(title, p.Title), findings) is { } byArxiv)
             return Verified(reference, byArxiv);
-        return Unverified(reference, findings.Note(null));
+        return Unverified(reference, findings.Note());
+    }
+
+    /// <summary>The record's journal is the one named, and its year the one given, if any ("Cell, 2013" for Cell, 2013).</summary>
+    private static bool VenueAgrees(string venue, Paper record)
+    {
+        if (record.Venue is null) return false;
+        var years = Year().Matches(venue).Select(m => int.Parse(m.Value, CultureInfo.InvariantCulture)).ToList();
+        if (years.Count > 0 && (record.Year is not { } year || !years.Contains(year))) return false;
+        return Named(venue).SetEquals(Named(record.Venue));
+
+        // "Cell" is not "Cell Research"; "Aging (Albany NY)" is "Aging".
+        static HashSet<string> Named(string text) => [.. TitleMatch.Words(text).Where(w => w.Any(char.IsLetter))];
     }
 
     /// <summary>What a lookup by identifier settles: verified, or a contradiction; null when the check goes on.</summary>
@@ -96,7 +129,7 @@ public sealed class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv
             : Unverified(reference, $"Its {identifier} belongs to a different work: \u201c{record.Title}\u201d.");
     }
 
-    private static Paper? Search(LiteratureResult result, string title, Findings findings)
+    private static Paper? Search(LiteratureResult result, Func<Paper, bool> accept, Findings findings)
     {
         if (result.Failed)
         {
@@ -104,7 +137,7 @@ public sealed class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv
             return null;
         }
         findings.Searched(result.Source);
-        return result.Papers.FirstOrDefault(p => TitleMatch.Matches(title, p.Title));
+        return result.Papers.FirstOrDefault(accept);
     }
 
     private static Reference Verified(Reference reference, Paper record) =>
@@ -130,12 +163,13 @@ public sealed class ReferenceVerifier(CrossrefClient crossref, ArxivClient arxiv
 
         public bool Failed(LiteratureSource source) => _failures.ContainsKey(source);
 
-        public string Note(string? reason)
+        /// <param name="unsearched">Why no search was made, when none was.</param>
+        /// <param name="noMatch">What a search that found nothing means, instead of "no record has this title".</param>
+        public string Note(string? unsearched = null, string? noMatch = null)
         {
             var sentences = new List<string>(_facts);
-            if (reason is not null) sentences.Add(reason);
-            else if (_searched.Count > 0)
-                sentences.Add($"No {string.Join(" or ", _searched.Select(Name))} record has this title.");
+            if (_searched.Count > 0) sentences.Add(noMatch ?? $"No {string.Join(" or ", _searched.Select(Name))} record has this title.");
+            else if (unsearched is not null) sentences.Add(unsearched);
             sentences.AddRange(_failures.Select(f => $"{Name(f.Key)} could not be checked: {f.Value}"));
             return string.Join(" ", sentences);
         }

@@ -27,7 +27,10 @@ public static partial class TitleMatch
 {
     public const double Threshold = 0.9;
 
-    /// <summary>A title search needs this many content words to pin down one work; "Deep learning" names hundreds.</summary>
+    /// <summary>
+    /// A title needs this many content words to pin down one work by itself; "Deep learning" names hundreds, so a shorter
+    /// title found by a search needs its journal and year to agree as well (see <see cref="ReferenceVerifier"/>).
+    /// </summary>
     public const int SpecificWords = 3;
 
     private static readonly HashSet<string> FunctionWords =
@@ -67,7 +70,7 @@ public static partial class TitleMatch
 
     public static bool Matches(string a, string b) => Similarity(a, b) >= Threshold;
 
-    /// <summary>Whether the title has enough content words (with a letter in them) for a title search to mean anything.</summary>
+    /// <summary>Whether the title has enough content words (with a letter in them) to identify a work by itself.</summary>
     public static bool IsSpecific(string title) => Content(Words(title)).Count(w => w.Any(char.IsLetter)) >= SpecificWords;
 
     /// <summary>Whether there is a title here at all, rather than a bare number such as a PubMed id.</summary>

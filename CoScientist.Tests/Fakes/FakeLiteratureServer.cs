@@ -34,6 +34,11 @@ public sealed class FakeLiteratureServer : IAsyncDisposable
     public string EuropePmcBody { get; set; } = TestData.Read("europepmc-search-core-2025.json");
     public string CrossrefListBody { get; set; } = TestData.Read("crossref-works-query-2026-06.json");
     public string CrossrefWorkBody { get; set; } = TestData.Read("crossref-work-2026-06.json");
+    /// <summary>
+    /// When set, chooses the body of each request that no fault answers, given the service's fixed body:
+    /// return that body, another, or null for 404 Not Found.
+    /// </summary>
+    public Func<LiteratureRequest, string, string?>? Respond { get; set; }
     public string BaseUrl { get; private set; } = "";
     public IReadOnlyList<LiteratureRequest> Requests => [.. _requests];
 
@@ -67,10 +72,20 @@ public sealed class FakeLiteratureServer : IAsyncDisposable
 
     private async Task Answer(HttpContext context, string service, string contentType, string body)
     {
-        _requests.Enqueue(new LiteratureRequest(service, context.Request.Path, context.Request.Query, context.Request.Headers.UserAgent.ToString(), _clock.GetUtcNow()));
+        var request = new LiteratureRequest(service, context.Request.Path, context.Request.Query, context.Request.Headers.UserAgent.ToString(), _clock.GetUtcNow());
+        _requests.Enqueue(request);
         _arrivals.Release();
         if (Latency > TimeSpan.Zero) await Task.Delay(Latency, context.RequestAborted);
         var fault = Queued.TryDequeue(out var queued) ? queued : Fault;
+        if (fault == LiteratureFault.None && Respond is { } respond)
+        {
+            if (respond(request, body) is not { } chosen)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            body = chosen;
+        }
         switch (fault)
         {
             case LiteratureFault.RateLimited:
