@@ -8,7 +8,7 @@ namespace CoScientist.Core.Literature;
 /// <summary>
 /// Checks a reference the model wrote against Crossref and arXiv. It is <see cref="ReferenceStatus.Verified"/> only when
 /// a source holds a record whose title matches (<see cref="TitleMatch"/>): found by the reference's DOI, else by its arXiv
-/// id, else by a search for its title at Crossref, then arXiv. A title of fewer than three content words counts only when
+/// id, else by a search for its title at Crossref (and at arXiv when it names arXiv or Crossref cannot answer). A title of fewer than three content words counts only when
 /// the record's journal, and year if the model gave one, agree too. Anything else is
 /// <see cref="ReferenceStatus.Unverified"/>, with a note that tells "no such work" from "the source could not be asked".
 /// A DOI or arXiv id that belongs to a work with another title ends the check: the reference contradicts itself, and
@@ -88,11 +88,16 @@ public sealed partial class ReferenceVerifier(CrossrefClient crossref, ArxivClie
         if (!findings.Failed(LiteratureSource.Crossref)
             && Search(await crossref.FindAsync(query, SearchResults, cancellationToken), p => TitleMatch.Matches(title, p.Title), findings) is { } byCrossref)
             return Verified(reference, byCrossref);
-        if (!findings.Failed(LiteratureSource.ArXiv)
+        // arXiv answers one request every 3 seconds for the whole server, and published work is in Crossref: its title
+        // search is kept for references that say they are on arXiv, and for when Crossref could not be asked.
+        if (!findings.Failed(LiteratureSource.ArXiv) && (NamesArxiv(reference) || findings.Failed(LiteratureSource.Crossref))
             && Search(await arxiv.FindByTitleAsync(title, SearchResults, cancellationToken), p => TitleMatch.Matches(title, p.Title), findings) is { } byArxiv)
             return Verified(reference, byArxiv);
         return Unverified(reference, findings.Note());
     }
+
+    private static bool NamesArxiv(Reference reference) =>
+        new[] { reference.Venue, reference.Url, reference.Title }.Any(t => t?.Contains("arxiv", StringComparison.OrdinalIgnoreCase) == true);
 
     /// <summary>The record's journal is the one named, and its year the one given, if any ("Cell, 2013" for Cell, 2013).</summary>
     private static bool VenueAgrees(string venue, Paper record)

@@ -91,14 +91,26 @@ public sealed class ReferenceVerifierTests : IAsyncLifetime
 
         Assert.Equal(ReferenceStatus.Unverified, result.Status);
         Assert.Null(result.Record);
-        Assert.Equal("No Crossref or arXiv record has this title.", result.Note);
+        Assert.Equal("No Crossref record has this title.", result.Note);
         Assert.Equal(reference.Url, result.Url); // kept for the record, never turned into the record's link
-        var requests = _server.Requests;
-        Assert.Equal(2, requests.Count);
+        // A journal article is looked for in Crossref only: arXiv's 3-second pace is kept for what claims to be on arXiv.
+        var request = Assert.Single(_server.Requests);
         Assert.Equal("Quantum coherence in senescent fibroblasts restores youthful gait in aged zebrafish Nature Aging, 2024",
-            requests[0].Query["query.bibliographic"].ToString());
+            request.Query["query.bibliographic"].ToString());
+    }
+
+    [Fact]
+    public async Task MadeUpPreprint_IsLookedForInCrossrefThenByTitleOnArxiv_AndIsUnverified()
+    {
+        var reference = new Reference("Quantum coherence in senescent fibroblasts restores youthful gait in aged zebrafish", "arXiv preprint, 2024");
+
+        var result = await Run(Verifier().VerifyAsync(reference));
+
+        Assert.Equal(ReferenceStatus.Unverified, result.Status);
+        Assert.Equal("No Crossref or arXiv record has this title.", result.Note);
+        Assert.Equal(["crossref", "arxiv"], _server.Requests.Select(r => r.Service));
         Assert.Equal("ti:Quantum AND ti:coherence AND ti:senescent AND ti:fibroblasts AND ti:restores AND ti:youthful AND ti:gait AND ti:aged AND ti:zebrafish",
-            requests[1].Query["search_query"].ToString());
+            _server.Requests[1].Query["search_query"].ToString());
     }
 
     [Fact]
@@ -160,7 +172,7 @@ public sealed class ReferenceVerifierTests : IAsyncLifetime
         Assert.Equal(ReferenceStatus.Verified, results[0].Status);
         Assert.Equal(MethylphenidateDoi, results[0].Doi);
         Assert.Equal(ReferenceStatus.Unverified, results[1].Status);
-        Assert.Equal("Crossref has no record of its DOI 10.9999/made.up.2. No Crossref or arXiv record has this title.", results[1].Note);
+        Assert.Equal("Crossref has no record of its DOI 10.9999/made.up.2. No Crossref record has this title.", results[1].Note);
         Assert.Equal("10.9999/made.up.2", results[1].Doi);
     }
 
@@ -241,7 +253,7 @@ public sealed class ReferenceVerifierTests : IAsyncLifetime
         var again = await Run(Verifier().VerifyAsync(reference)); // another verifier, the same cache
 
         Assert.All(together.Append(again), r => Assert.Equal(ReferenceStatus.Unverified, r.Status));
-        Assert.Equal(["crossref", "arxiv"], _server.Requests.Select(r => r.Service));
+        Assert.Equal(["crossref"], _server.Requests.Select(r => r.Service));
     }
 
     [Fact]
