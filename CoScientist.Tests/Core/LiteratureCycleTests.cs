@@ -114,6 +114,11 @@ public sealed class LiteratureCycleTests : IAsyncLifetime
             Assert.Equal(h.Review.ClosestPriorWork.OrderByDescending(p => p.Similarity), h.Review.ClosestPriorWork);
             Assert.All(h.Review.Citations, n => Assert.InRange(n, 1, 4));
         });
+        // The references the model made up (the fake invents titles) were looked up in Crossref, found nowhere, and say so.
+        var references = snapshot.Hypotheses.SelectMany(h => h.Review?.References ?? []).ToList();
+        Assert.NotEmpty(references);
+        Assert.All(references, r => Assert.Equal((ReferenceStatus.Unverified, "No Crossref record has this title."), (r.Status, r.Note)));
+        Assert.Contains(_library.Requests, r => r.Service == "crossref");
         // The plan counted the query call, and the fake saw exactly the calls the plan priced.
         Assert.Equal(_openRouter.Requests.Count, report.LlmCalls);
     }
@@ -148,6 +153,11 @@ public sealed class LiteratureCycleTests : IAsyncLifetime
         Assert.Equal(CycleOutcome.Completed, report.Outcome);
         Assert.All(report.Literature!.Sources, s => Assert.Contains("did not answer within 1 s", s.Error));
         Assert.NotEmpty(state.Snapshot().Hypotheses);
+        // The reference checks hung too: unverified, saying they could not be made, none left unchecked.
+        var references = state.Snapshot().Hypotheses.SelectMany(h => h.Review?.References ?? []).ToList();
+        Assert.NotEmpty(references);
+        Assert.All(references, r => Assert.Equal(ReferenceStatus.Unverified, r.Status));
+        Assert.All(references, r => Assert.True(r.Note!.Contains("could not be checked") || r.Note.Contains("did not finish"), r.Note));
     }
 
     [Fact]

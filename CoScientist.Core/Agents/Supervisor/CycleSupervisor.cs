@@ -92,6 +92,9 @@ public sealed class CycleSupervisor(
         private CyclePlan _plan = null!;
         private LiteratureReport? _literature;
         private readonly List<Task> _verifications = [];
+        private CancellationTokenSource _checks = null!;
+        /// <summary>How long a cycle that has finished its steps waits for reference checks still running.</summary>
+        private static readonly TimeSpan ReferenceCheckGrace = TimeSpan.FromSeconds(10);
         private int PromptPapers => settings.LiteraturePapers > 0 ? settings.LiteraturePapers : Agents.PromptPapers.Default;
 
         private CancellationToken Token => _cts.Token;
@@ -99,6 +102,7 @@ public sealed class CycleSupervisor(
         public async Task ExecuteAsync()
         {
             _cts = CancellationTokenSource.CreateLinkedTokenSource(outer, _deadline.Token);
+            _checks = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
             var started = s.Clock.GetUtcNow();
             var cycle = state.StartCycle();
             var outcome = CycleOutcome.Completed;
@@ -155,6 +159,7 @@ public sealed class CycleSupervisor(
             finally
             {
                 events.TryComplete();
+                _checks.Dispose();
                 _cts.Dispose();
                 _deadline.Dispose();
             }
@@ -299,9 +304,9 @@ public sealed class CycleSupervisor(
         }
 
         /// <summary>
-        /// Checks a review's references in the background: a library lookup must not hold up the tournament, and arXiv's
-        /// pace (one request every 3 s, server-wide) could. Until checked they show as unverified; the cycle waits for the
-        /// checks only at its end, and a check still pending when the cycle stops leaves its reference unverified.
+        /// Checks a review's references in the background: a library lookup must not hold up the tournament, and a slow
+        /// or failing library could. Until checked they show as unverified; the cycle waits for the checks only at its
+        /// end, for at most <see cref="ReferenceCheckGrace"/>, and a check unfinished then leaves its reference unverified.
         /// </summary>
         private void VerifyLater(string hypothesisId, IReadOnlyList<Reference> references)
         {
@@ -310,25 +315,45 @@ public sealed class CycleSupervisor(
                 {
                     try
                     {
-                        var verified = await s.Verifier.VerifyAllAsync(references, Token);
+                        var verified = await Task.WhenAll(references.Select(VerifyOneAsync));
                         var updated = state.Update(hypothesisId, x => x.Review is null ? x : x with { Review = x.Review with { References = verified } });
                         if (updated.Review is { } review) Emit(new ReviewCompleted(hypothesisId, review));
                     }
-                    catch (OperationCanceledException) when (Token.IsCancellationRequested)
-                    {
-                    }
                     catch (Exception ex)
                     {
+                        // The verifier answers rather than throws; this is a bug, and the references simply stay unchecked.
                         s.Logger.LogError(ex, "Checking the references of {Hypothesis} failed", hypothesisId);
                     }
                 }, CancellationToken.None));
+        }
+
+        private async Task<Reference> VerifyOneAsync(Reference reference)
+        {
+            try
+            {
+                return await s.Verifier.VerifyAsync(reference, _checks.Token);
+            }
+            catch (OperationCanceledException) when (_checks.IsCancellationRequested)
+            {
+                return reference with { Status = ReferenceStatus.Unverified, Note = "The check did not finish before the cycle ended." };
+            }
         }
 
         private async Task VerificationsAsync()
         {
             Task[] pending;
             lock (_verifications) pending = [.. _verifications];
-            await Task.WhenAll(pending);
+            if (pending.Length == 0) return;
+            try
+            {
+                await Task.WhenAll(pending).WaitAsync(ReferenceCheckGrace, s.Clock);
+            }
+            catch (TimeoutException)
+            {
+                s.Logger.LogWarning("Reference checks were still running {Grace} after the cycle's last step; the rest stay unverified", ReferenceCheckGrace);
+                _checks.Cancel();
+                await Task.WhenAll(pending);
+            }
         }
 
         private async Task EmbedAsync(CycleStep step)
