@@ -86,6 +86,7 @@ public static class ResearchExport
                     md.AppendLine($"**Likely not novel:** nearly the same as [{closest.PaperNumber}] ({PaperText.Percent(closest.Similarity)} similar), already published.").AppendLine();
                 if (r.ClosestPriorWork.Count > 0)
                     md.AppendLine("**Closest prior work:** " + string.Join(", ", r.ClosestPriorWork.Select(p => $"[{p.PaperNumber}] ({PaperText.Percent(p.Similarity)} similar)"))).AppendLine();
+                if (r.References.Count > 0) md.AppendLine("**References:**").AppendLine();
                 foreach (var reference in r.References)
                     md.AppendLine("- " + Describe(reference));
                 if (r.References.Count > 0) md.AppendLine();
