@@ -28,12 +28,10 @@ public sealed record LiteratureReport(IReadOnlyList<string> Queries, IReadOnlyLi
 
     public bool AllSourcesFailed => Sources.Count > 0 && Sources.All(s => s.Error is not null);
 
-    public string Summary()
-    {
-        var sources = string.Join("; ", Sources.Select(s => s.Describe()));
-        var outcome = AllSourcesFailed
-            ? "Literature was unavailable this cycle; the cycle went on without new papers."
-            : $"{Added} new paper{(Added == 1 ? "" : "s")} kept.";
-        return $"{outcome} {sources}.";
-    }
+    /// <summary>What the step came to, without the sources: "4 new papers kept.", or that the literature was unavailable.</summary>
+    public string Outcome() => AllSourcesFailed
+        ? "Literature was unavailable this cycle; the cycle went on without new papers."
+        : $"{Added} new paper{(Added == 1 ? "" : "s")} kept.";
+
+    public string Summary() => $"{Outcome()} {string.Join("; ", Sources.Select(s => s.Describe()))}.";
 }

@@ -100,7 +100,7 @@ public sealed partial class LiveResearch
                     SetStep(settled.Step, v => v with { CostUsd = settled.StepCostUsd });
                     break;
                 case LiteratureSearched searched:
-                    SetStep(CycleStep.Literature, v => v with { Detail = searched.Report.Summary() });
+                    SetStep(CycleStep.Literature, v => v with { Detail = searched.Report.Summary(), Literature = searched.Report });
                     break;
                 case ItemFailed failed:
                     _failures.Add(new ItemFailure(failed.Step, failed.Item, failed.Error));

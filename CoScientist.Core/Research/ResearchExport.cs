@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CoScientist.Core.Literature;
 
 namespace CoScientist.Core.Research;
 
@@ -24,6 +25,21 @@ public static class ResearchExport
         settings,
         // Embeddings are 384 numbers each: useful to nobody reading the export.
         hypotheses = research.Ranked.Select(h => h with { Embedding = null }),
+        papers = research.Papers.Select(p => new
+        {
+            number = p.Number,
+            title = p.Paper.Title,
+            authors = p.Paper.Authors,
+            year = p.Paper.Year,
+            venue = p.Paper.Venue,
+            doi = p.Paper.Doi,
+            arxiv_id = p.Paper.ArxivId,
+            url = p.Paper.Url,
+            @abstract = p.Paper.Abstract,
+            source = p.Paper.Source,
+            cycle_found = p.CycleFound,
+            similarity_to_goal = p.Similarity,
+        }),
         matches = research.Matches,
         meta_reviews = research.MetaReviews,
         cycle_reports = research.Reports,
@@ -60,20 +76,45 @@ public static class ResearchExport
             md.AppendLine(h.Statement).AppendLine();
             if (h.Rationale.Length > 0) md.AppendLine($"**Rationale:** {h.Rationale}").AppendLine();
             if (h.Prediction.Length > 0) md.AppendLine($"**Testable prediction:** {h.Prediction}").AppendLine();
+            if (h.Citations.Count > 0) md.AppendLine($"**Cites:** {Numbers(h.Citations)}").AppendLine();
             if (h.Review is { } r)
             {
                 md.AppendLine($"**Review:** novelty {r.Novelty.Level} ({r.Novelty.Score}/10), feasibility {r.Feasibility.Level} ({r.Feasibility.Score}/10), " +
                               $"correctness {r.Correctness.Level} ({r.Correctness.Score}/10). {r.Critique}").AppendLine();
+                if (r.Citations.Count > 0) md.AppendLine($"**The review cites:** {Numbers(r.Citations)}").AppendLine();
+                if (r.LikelyNotNovel && r.ClosestPriorWork.FirstOrDefault() is { } closest)
+                    md.AppendLine($"**Likely not novel:** nearly the same as [{closest.PaperNumber}] ({PaperText.Percent(closest.Similarity)} similar), already published.").AppendLine();
+                if (r.ClosestPriorWork.Count > 0)
+                    md.AppendLine("**Closest prior work:** " + string.Join(", ", r.ClosestPriorWork.Select(p => $"[{p.PaperNumber}] ({PaperText.Percent(p.Similarity)} similar)"))).AppendLine();
+                if (r.References.Count > 0) md.AppendLine("**References:**").AppendLine();
                 foreach (var reference in r.References)
-                    md.AppendLine($"- {Escape(reference.Title)}{(reference.Venue is { } v ? $", {Escape(v)}" : "")}{(reference.Url is { } u ? $" <{u}>" : "")}");
+                    md.AppendLine("- " + Describe(reference));
                 if (r.References.Count > 0) md.AppendLine();
             }
+        }
+
+        if (research.Papers.Count > 0)
+        {
+            md.AppendLine("## Bibliography").AppendLine();
+            md.AppendLine("Papers retrieved from the literature, numbered as the hypotheses and reviews cite them.").AppendLine();
+            foreach (var paper in research.Papers)
+                md.AppendLine($"- [{paper.Number}] {Describe(paper.Paper)}");
+            md.AppendLine();
         }
 
         md.AppendLine("## Costs").AppendLine();
         md.AppendLine("| cycle | outcome | LLM calls | tokens in / out | cost (USD) |").AppendLine("|---|---|---|---|---|");
         foreach (var report in research.Reports)
             md.AppendLine($"| {report.Cycle} | {report.Outcome} | {report.LlmCalls} | {report.InputTokens} / {report.OutputTokens} | {report.CostUsd.ToString("0.0000", inv)} |");
+        var searches = research.Reports.Where(r => r.Literature is not null).ToList();
+        if (searches.Count > 0)
+        {
+            md.AppendLine().AppendLine("**Literature searches:**").AppendLine();
+            foreach (var report in searches)
+                md.AppendLine($"- Cycle {report.Cycle}: {Escape(report.Literature!.Summary())}" +
+                              (report.Literature.Queries.Count > 0 ? $" Searched for: {Escape(string.Join("; ", report.Literature.Queries))}." : "") +
+                              (report.Literature.QueryNote is { } note ? $" {Escape(note)}" : ""));
+        }
         return md.ToString();
 
         void List(string title, IReadOnlyList<string> items)
@@ -85,6 +126,37 @@ public static class ResearchExport
         }
     }
 
-    /// <summary>Titles go into headings and lists: keep a model's markup from restructuring the report.</summary>
-    private static string Escape(string text) => text.Replace("\r", " ").Replace("\n", " ").Replace("<", "&lt;").Replace(">", "&gt;");
+    /// <summary>Titles go into headings and lists: keep a model's or a library's markup from restructuring the report or making links.</summary>
+    private static string Escape(string text) =>
+        text.Replace("\r", " ").Replace("\n", " ").Replace("<", "&lt;").Replace(">", "&gt;").Replace("[", "\\[").Replace("]", "\\]");
+
+    private static string Numbers(IEnumerable<int> numbers) => string.Join(", ", numbers.Select(n => $"[{n}]"));
+
+    /// <summary>"Lima, Chen et al. (2024). Title. Venue. &lt;url&gt;": a bibliography entry; the address only when it is http(s).</summary>
+    private static string Describe(Paper paper)
+    {
+        var authors = PaperText.Authors(paper.Authors);
+        var entry = new StringBuilder();
+        if (authors.Length > 0) entry.Append(Escape(authors)).Append(paper.Year is { } y ? $" ({y}). " : ". ");
+        else if (paper.Year is { } year) entry.Append($"({year}). ");
+        entry.Append(Escape(paper.Title).TrimEnd('.')).Append('.');
+        if (!string.IsNullOrWhiteSpace(paper.Venue)) entry.Append(' ').Append(Escape(paper.Venue).TrimEnd('.')).Append('.');
+        if (paper.Doi is { Length: > 0 } doi) entry.Append(" DOI ").Append(Escape(doi)).Append('.');
+        if (PaperText.LinkTarget(paper.Url) is { } url) entry.Append(" <").Append(url).Append('>');
+        return entry.ToString();
+    }
+
+    /// <summary>
+    /// A reference the model wrote: a verified one as the record a library found, with the record's address; any other as
+    /// plain text marked unverified, without the model's own link (a made-up reference must not look like a found one).
+    /// </summary>
+    private static string Describe(Reference reference)
+    {
+        if (reference is { Status: ReferenceStatus.Verified, Record: { } record })
+            return $"{Describe(record)} (verified in {PaperText.SourceName(record.Source)})";
+        var text = Escape(reference.Title) + (string.IsNullOrWhiteSpace(reference.Venue) ? "" : ", " + Escape(reference.Venue));
+        return reference.Status == ReferenceStatus.Unchecked ? $"{text} (not checked)"
+            : reference.Note is { Length: > 0 } note ? $"{text} (unverified: {Escape(note)})"
+            : $"{text} (unverified)";
+    }
 }

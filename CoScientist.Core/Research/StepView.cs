@@ -13,6 +13,9 @@ public sealed record StepView(CycleStep Step, StepState State, int Done, int Tot
     /// <summary>What the step found out beyond its counts: for Literature, each source's answer or why it had none.</summary>
     public string? Detail { get; init; }
 
+    /// <summary>The Literature step's account, so a page can mark each source that failed (null for other steps, or before it searched).</summary>
+    public LiteratureReport? Literature { get; init; }
+
     /// <summary>The steps a cycle will run; Literature only when the deployment searches the literature.</summary>
     public static IReadOnlyList<StepView> Initial(bool literature = false) =>
         Enum.GetValues<CycleStep>().Where(s => literature || s != CycleStep.Literature)

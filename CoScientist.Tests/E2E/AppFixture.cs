@@ -96,7 +96,7 @@ public class AppFixture : IAsyncLifetime
         : new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists)
           ?? throw new InvalidOperationException("Chromium is not installed: run `apt-get install -y chromium` (as .ci/run does) or set CHROMIUM_PATH.");
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();

@@ -15,6 +15,12 @@ public sealed partial class FakeContent(int seed)
     /// <summary>Answers laced with markup and script, as a hostile or compromised model might send.</summary>
     public bool Hostile { get; set; }
 
+    /// <summary>
+    /// When set, every list of references is exactly these works (title and DOI as given; the model's own url and venue
+    /// are still made up), so a test can name a work the fake literature sources hold, or none at all.
+    /// </summary>
+    public IReadOnlyList<FakeReference>? References { get; set; }
+
     public const string HostileTitle = "<img src=x onerror=\"window.__pwned='title'\"><script>window.__pwned='script'</script>";
     public const string HostileText = "See [this](javascript:window.__pwned='link') and <b onmouseover=\"window.__pwned='b'\">bold</b> ![x](javascript:alert(1)) [safe](https://example.org/ok)";
 
@@ -46,6 +52,21 @@ public sealed partial class FakeContent(int seed)
                     foreach (var (key, value) in props)
                         obj[key] = Build(value!, prompt, key);
                 return obj;
+            }
+            case "array" when name == "references" && References is { } references:
+            {
+                var array = new JsonArray();
+                foreach (var reference in references)
+                {
+                    var item = Build(schema["items"]!, prompt, "reference");
+                    if (item is JsonObject fields)
+                    {
+                        fields["title"] = reference.Title;
+                        if (fields.ContainsKey("doi")) fields["doi"] = reference.Doi ?? "";
+                    }
+                    array.Add(item);
+                }
+                return array;
             }
             case "array":
             {
@@ -108,3 +129,6 @@ public sealed partial class FakeContent(int seed)
     [GeneratedRegex(@"Propose (\d+) new hypothes")]
     private static partial Regex RequestedPattern();
 }
+
+/// <summary>A work the fake model names as a reference.</summary>
+public sealed record FakeReference(string Title, string? Doi = null);

@@ -67,6 +67,8 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     private int _generationLookups;
     public bool RealisticLengths { get => _content.RealisticLengths; set => _content.RealisticLengths = value; }
     public bool Hostile { get => _content.Hostile; set => _content.Hostile = value; }
+    /// <summary>The works every review names as references (null: made-up ones); see <see cref="FakeContent.References"/>.</summary>
+    public IReadOnlyList<FakeReference>? References { get => _content.References; set => _content.References = value; }
 
     public string BaseUrl { get; private set; } = "";
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;

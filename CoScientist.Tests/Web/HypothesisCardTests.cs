@@ -83,5 +83,30 @@ public class CycleProgressTests : MudTestContext
         Assert.Contains("What failed (1)", cut.Markup);
     }
 
+    [Fact]
+    public void TheLiteratureStep_ShowsWhatEachSourceAnswered_AndMarksTheOneThatFailed()
+    {
+        var report = LiteratureResearch.Search();
+        var steps = StepView.Initial(literature: true)
+            .Select(s => s.Step == CycleStep.Literature ? s with { State = StepState.Done, Detail = report.Summary(), Literature = report } : s).ToList();
+        var cut = Render<CycleProgress>(p => p.Add(c => c.Status, ResearchStatus.Running).Add(c => c.Steps, steps));
+
+        Assert.Equal(7, cut.FindAll("[data-testid=cycle-step]").Count);
+        var detail = cut.Find("[data-testid=literature-step-detail]");
+        Assert.Contains("3 new papers kept.", detail.TextContent);
+        Assert.Equal("false", detail.QuerySelector("[data-source=ArXiv]")!.GetAttribute("data-failed"));
+        var failed = detail.QuerySelector("[data-source=EuropePmc]")!;
+        Assert.Equal("true", failed.GetAttribute("data-failed"));
+        Assert.Contains("Europe PMC: unavailable", failed.TextContent);
+    }
+
+    [Fact]
+    public void NoLiteratureDetail_IsShownBeforeTheStepHasSearched()
+    {
+        var cut = Render<CycleProgress>(p => p.Add(c => c.Status, ResearchStatus.Running).Add(c => c.Steps, StepView.Initial(literature: true)));
+
+        Assert.Empty(cut.FindAll("[data-testid=literature-step-detail]"));
+    }
+
     public enum ResearchStatusName { Idle, Running, Completed, Failed, Blocked }
 }

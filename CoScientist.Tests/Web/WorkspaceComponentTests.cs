@@ -176,7 +176,8 @@ public class ResearchExportTests
         Assert.Contains("**Goal:** Explain Parkinson's progression", report);
         Assert.Contains("## Research overview", report);
         Assert.Contains("evolved by Combination from H001, H002", report);
-        Assert.Contains("<https://example.org/paper>", report);
+        Assert.Contains("- A real paper, Cell, 2013 (not checked)", report);
+        Assert.DoesNotContain("example.org/paper", report); // a model's link is never passed on as if it were a found record
         Assert.Contains("| 1 | Completed |", report);
     }
 
