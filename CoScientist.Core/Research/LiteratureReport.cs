@@ -29,9 +29,12 @@ public sealed record LiteratureReport(IReadOnlyList<string> Queries, IReadOnlyLi
     public bool AllSourcesFailed => Sources.Count > 0 && Sources.All(s => s.Error is not null);
 
     /// <summary>What the step came to, without the sources: "4 new papers kept.", or that the literature was unavailable.</summary>
+    /// <summary>Papers found but left out because they are too far from the goal to be worth citing.</summary>
+    public int OffTopic { get; init; }
+
     public string Outcome() => AllSourcesFailed
         ? "Literature was unavailable this cycle; the cycle went on without new papers."
-        : $"{Added} new paper{(Added == 1 ? "" : "s")} kept.";
+        : $"{Added} new paper{(Added == 1 ? "" : "s")} kept{(OffTopic > 0 ? $", {OffTopic} off-topic left out" : "")}.";
 
     public string Summary() => $"{Outcome()} {string.Join("; ", Sources.Select(s => s.Describe()))}.";
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace CoScientist.Core.Agents.Literature;
 
 /// <summary>What a Literature step found: the papers not yet in the research, best first, and what each source said.</summary>
-public sealed record LiteratureSearch(IReadOnlyList<ResearchPaper> Candidates, IReadOnlyList<LiteratureSourceReport> Sources);
+public sealed record LiteratureSearch(IReadOnlyList<ResearchPaper> Candidates, IReadOnlyList<LiteratureSourceReport> Sources, int OffTopic = 0);
 
 /// <summary>
 /// Reads the literature for a research: one LLM call turns the goal (and the last meta-review) into search queries,
@@ -22,6 +22,11 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
     IEmbeddingModel embeddings, IOptions<LiteratureOptions> options)
 {
     public const int MaxQueries = 3;
+    /// <summary>
+    /// A paper less similar to the goal than this (MiniLM cosine) is off-topic, whatever matched its keywords: unrelated
+    /// texts score 0 to 0.15, papers on the goal's question 0.4 and more.
+    /// </summary>
+    public const double MinimumSimilarity = 0.2;
     /// <summary>Candidates fetched per source for every paper kept, so ranking has a choice.</summary>
     private const int CandidatesPerPaper = 3;
 
@@ -74,7 +79,7 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
             .ToList();
         if (fresh.Count == 0) return new LiteratureSearch([], sources);
         // ONNX inference is CPU-bound: keep it off the caller's thread.
-        var ranked = await Task.Run(() =>
+        var scored = await Task.Run(() =>
         {
             var target = embeddings.Embed(goal);
             return fresh.Select(p =>
@@ -83,11 +88,10 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
                     var vector = embeddings.Embed(candidate.Describe());
                     return candidate with { Similarity = Math.Round(Similarity.Cosine(target, vector), 4), Embedding = vector };
                 })
-                .OrderByDescending(p => p.Similarity)
-                .Take(maxPapers)
                 .ToList();
         }, cancellationToken);
-        return new LiteratureSearch(ranked, sources);
+        var onTopic = scored.Where(p => p.Similarity >= MinimumSimilarity).OrderByDescending(p => p.Similarity).Take(maxPapers).ToList();
+        return new LiteratureSearch(onTopic, sources, scored.Count(p => p.Similarity < MinimumSimilarity));
     }
 
     /// <summary>Embeddings for papers that have none (they are not stored, so a restored research needs them again).</summary>

@@ -217,7 +217,7 @@ public sealed class CycleSupervisor(
                     }
                     var search = await s.Literature.SearchAsync(goal, queries, known, settings.LiteraturePapers, ct);
                     var added = state.AddPapers(search.Candidates);
-                    _literature = new LiteratureReport(queries, search.Sources, added.Count) { QueryNote = note };
+                    _literature = new LiteratureReport(queries, search.Sources, added.Count) { QueryNote = note, OffTopic = search.OffTopic };
                     Emit(new LiteratureSearched(_literature, added));
                     if (_literature.AllSourcesFailed)
                         s.Logger.LogWarning("Cycle literature search found nothing: {Summary}", _literature.Summary());
