@@ -57,6 +57,11 @@ public class ResearchStoreTests
         Assert.Equal([1, 2, 3], saved.MetaReviews.Select(m => m.Cycle));
         Assert.Contains(saved.Reports, r => r.Outcome == CycleOutcome.CompletedWithFailures && r.Failures.Count == 1);
         Assert.Contains(saved.Reports, r => r.ProviderUnavailable && r.Message is not null);
+        Assert.Equal(Enumerable.Range(1, 9), saved.Papers.Select(p => p.Number));
+        Assert.Contains(saved.Hypotheses, h => h.Citations.Count > 0 && h.Review is { Citations.Count: > 0, ClosestPriorWork.Count: > 0 }
+            && h.Review.References.Any(r => r.Status == ReferenceStatus.Verified && r.Record is not null)
+            && h.Review.References.Any(r => r.Status == ReferenceStatus.Unverified && r.Note is not null));
+        Assert.Contains(saved.Reports, r => r.Literature is { OffTopic: > 0, Sources.Count: 2 });
 
         DeepAssert.Equal(record with { Cycles = 3, CostUsd = saved.Reports.Sum(r => r.CostUsd), LastActivityAt = Start.AddMinutes(2).AddSeconds(42) },
             await store.GetRecordAsync(record.Id));

@@ -1,3 +1,4 @@
+using CoScientist.Core.Literature;
 using CoScientist.Core.Research;
 using CoScientist.Core.Storage;
 
@@ -24,6 +25,11 @@ public sealed class SampleResearch(int seed)
     {
         var cycle = state.StartCycle();
         finished(new ResearchChanges { Hypotheses = state.Snapshot().Hypotheses, Summary = Summary(state, at, cycle) });
+        var papers = state.AddPapers(Enumerable.Range(0, 3).Select(i => new ResearchPaper(0, NewPaper(), 0, 0.7 - i / 10.0)));
+        finished(new ResearchChanges { Papers = papers });
+        var literature = new LiteratureReport([Text(30), Text(30)],
+            [new LiteratureSourceReport(LiteratureSource.ArXiv, 3, FromCache: cycle == 2), new LiteratureSourceReport(LiteratureSource.EuropePmc, 0, Error: "Europe PMC answered HTTP 503.")],
+            papers.Count) { OffTopic = cycle, QueryNote = cycle == 3 ? Text(80) : null };
 
         var generated = Enumerable.Range(0, Generated).Select(_ => Save(state.Add(Draft()))).ToList();
         foreach (var h in generated) Review(h.Id, failed: cycle == 2 && h == generated[^1]);
@@ -47,7 +53,10 @@ public sealed class SampleResearch(int seed)
         var steps = Enum.GetValues<CycleStep>().Select(s => new StepReport(s, 3 + (int)s, 4_000 + 137 * (int)s, 1_900 + 61 * (int)s,
             0.0012345m * (1 + (int)s), s == CycleStep.Reflection && cycle == 2 ? 1 : 0, TimeSpan.FromTicks(12_345_678 + (int)s))).ToList();
         var report = new CycleReport(cycle, at, at.AddSeconds(41.5), cycle == 2 ? CycleOutcome.CompletedWithFailures : CycleOutcome.Completed,
-            steps, cycle == 2 ? [new ItemFailure(CycleStep.Reflection, generated[^1].Id, "The model's answer was not valid JSON.")] : []);
+            steps, cycle == 2 ? [new ItemFailure(CycleStep.Reflection, generated[^1].Id, "The model's answer was not valid JSON.")] : [])
+        {
+            Literature = literature,
+        };
         state.FinishCycle(report);
         var done = state.Snapshot();
         finished(new ResearchChanges { Hypotheses = done.Hypotheses, Reports = [report], Summary = Summary(state, at.AddSeconds(42), null) });
@@ -88,11 +97,28 @@ public sealed class SampleResearch(int seed)
     private static ResearchSummary Summary(ResearchState state, DateTimeOffset at, int? running) =>
         new(state.Cycle, state.Snapshot().Reports.Sum(r => r.CostUsd), at, running);
 
-    private HypothesisDraft Draft() => new(Text(90), Text(450), Text(550), Text(220));
+    private HypothesisDraft Draft() => new(Text(90), Text(450), Text(550), Text(220)) { Citations = [1, _random.Next(1, 4)] };
+
+    private Paper NewPaper()
+    {
+        var id = $"2{_random.Next(100, 999)}.{_random.Next(10_000, 99_999)}";
+        return new Paper(LiteratureSource.ArXiv, Text(80), [Text(12), Text(14)], 2024, "arXiv", Text(900), null, id, "https://arxiv.org/abs/" + id);
+    }
 
     private Review NewReview() => new(Rating(), Rating(), Rating(), Text(900),
         Enumerable.Range(0, _random.Next(1, 4)).Select(i => new Reference(Text(90), i == 1 ? null : "Nature Communications, 2021",
-            i == 2 ? null : $"https://doi.org/10.1038/s41467-021-{_random.Next(10_000, 99_999)}")).ToList());
+            i == 2 ? null : $"https://doi.org/10.1038/s41467-021-{_random.Next(10_000, 99_999)}")
+        {
+            Status = i == 0 ? ReferenceStatus.Verified : ReferenceStatus.Unverified,
+            Record = i == 0 ? NewPaper() : null,
+            Note = i == 0 ? null : "No Crossref record has this title.",
+            Doi = i == 2 ? "10.1038/s41467-021-12345" : null,
+        }).ToList())
+    {
+        Citations = [2],
+        ClosestPriorWork = [new PriorWork(1, 0.61), new PriorWork(3, 0.42)],
+        LikelyNotNovel = _random.Next(5) == 0,
+    };
 
     private CriterionRating Rating()
     {

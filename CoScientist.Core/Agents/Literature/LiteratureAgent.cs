@@ -5,6 +5,7 @@ using CoScientist.Core.Embeddings;
 using CoScientist.Core.Literature;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Research;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace CoScientist.Core.Agents.Literature;
@@ -19,8 +20,16 @@ public sealed record LiteratureSearch(IReadOnlyList<ResearchPaper> Candidates, I
 /// break a cycle. The queries for a goal are cached like the searches, so a goal searched before costs nothing.
 /// </summary>
 public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, EuropePmcClient europePmc, LiteratureCache cache,
-    IEmbeddingModel embeddings, IOptions<LiteratureOptions> options)
+    IEmbeddingModel embeddings, IOptions<LiteratureOptions> options) : IDisposable
 {
+    /// <summary>
+    /// Papers' embeddings, by paper: searches are shared by every research, so are the vectors of what they found. The
+    /// model runs one text at a time, and twenty research starting on the same goal must not embed the same fifty
+    /// abstracts twenty times.
+    /// </summary>
+    private readonly MemoryCache _vectors = new(new MemoryCacheOptions { SizeLimit = 20_000 });
+    private static readonly MemoryCacheEntryOptions VectorEntry = new() { Size = 1, SlidingExpiration = TimeSpan.FromDays(1) };
+
     public const int MaxQueries = 3;
     /// <summary>
     /// A paper less similar to the goal than this (MiniLM cosine) is off-topic, whatever matched its keywords: unrelated
@@ -85,7 +94,7 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
             return fresh.Select(p =>
                 {
                     var candidate = new ResearchPaper(0, p, 0, 0);
-                    var vector = embeddings.Embed(candidate.Describe());
+                    var vector = Vector(candidate);
                     return candidate with { Similarity = Math.Round(Similarity.Cosine(target, vector), 4), Embedding = vector };
                 })
                 .ToList();
@@ -99,8 +108,20 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
     {
         var missing = papers.Where(p => p.Embedding is null).ToList();
         if (missing.Count == 0) return new Dictionary<int, float[]>();
-        return await Task.Run(() => missing.ToDictionary(p => p.Number, p => embeddings.Embed(p.Describe())), cancellationToken);
+        return await Task.Run(() => missing.ToDictionary(p => p.Number, Vector), cancellationToken);
     }
+
+    private float[] Vector(ResearchPaper paper)
+    {
+        var text = paper.Describe();
+        var key = paper.Paper.Key + "|" + text.Length;
+        if (_vectors.TryGetValue(key, out float[]? vector) && vector is not null) return vector;
+        vector = embeddings.Embed(text);
+        _vectors.Set(key, vector, VectorEntry);
+        return vector;
+    }
+
+    public void Dispose() => _vectors.Dispose();
 
     public bool Enabled => options.Value.Enabled;
 
