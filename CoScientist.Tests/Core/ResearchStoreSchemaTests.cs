@@ -21,7 +21,7 @@ public class ResearchStoreSchemaTests
         var dataDir = CoreHarness.NewDataDir();
         var path = Path.Combine(dataDir, "research.db");
         var v1 = new SqliteResearchStore(path, NullLogger.Instance, targetVersion: 1);
-        var (record, state) = await SavedResearchAsync(v1, cycles: 2);
+        var (record, state) = await SavedResearchAsync(v1, cycles: 2, literature: false);
         Assert.Equal(1, Pragma(path, "user_version"));
 
         var current = NewStore(dataDir);
@@ -32,6 +32,11 @@ public class ResearchStoreSchemaTests
         Assert.Equal(SqliteResearchStore.CurrentVersion, Pragma(path, "user_version"));
         Assert.True(SqliteResearchStore.CurrentVersion >= 2);
         Assert.Equal(1, Scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'research_expiring';"));
+        // The migrated database keeps the papers later cycles retrieve.
+        var papers = new CoScientist.Core.Research.ResearchPaper(1, new CoScientist.Core.Literature.Paper(CoScientist.Core.Literature.LiteratureSource.ArXiv,
+            "A paper", ["A. Author"], 2024, "arXiv", null, null, "2401.00001", "https://arxiv.org/abs/2401.00001"), 3, 0.5);
+        Assert.True(await current.SaveChangesAsync(record.Id, new ResearchChanges { Papers = [papers] }));
+        DeepAssert.Equal(new[] { papers }, (await current.LoadAsync(record.Id))!.Papers);
     }
 
     [Fact]

@@ -15,14 +15,14 @@ public class ResearchStoreTests
 
     /// <summary>A research saved item by item over <paramref name="cycles"/> cycles, as the research host saves it.</summary>
     internal static async Task<(ResearchRecord Record, ResearchState State)> SavedResearchAsync(IResearchStore store, string owner = "owner-a",
-        int cycles = 3, DateTimeOffset? at = null, int seed = 1)
+        int cycles = 3, DateTimeOffset? at = null, int seed = 1, bool literature = true)
     {
         var when = at ?? Start;
         var record = ResearchRecord.New(owner, "Find ways to make lithium-ion batteries safer", new ResearchSettings { Model = "google/gemini-2.5-flash", TopK = 4 },
             when, goalEmbedding: [0.25f, -0.5f, 0.125f]);
         await store.CreateAsync(record);
         var state = new ResearchState(record.Goal);
-        var sample = new SampleResearch(seed);
+        var sample = new SampleResearch(seed, literature);
         for (var cycle = 0; cycle < cycles; cycle++)
         {
             var changes = new List<ResearchChanges>();

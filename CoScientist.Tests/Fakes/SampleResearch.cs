@@ -9,7 +9,8 @@ namespace CoScientist.Tests.Fakes;
 /// review): for storage tests and the store benchmark. Each cycle reports every finished item's changes,
 /// as the research host saves them.
 /// </summary>
-public sealed class SampleResearch(int seed)
+/// <param name="literature">Whether cycles retrieve papers (a store older than schema 3 has nowhere to keep them).</param>
+public sealed class SampleResearch(int seed, bool literature = true)
 {
     public const int Generated = 6, Evolved = 3, MatchesPerCycle = 12;
 
@@ -25,9 +26,9 @@ public sealed class SampleResearch(int seed)
     {
         var cycle = state.StartCycle();
         finished(new ResearchChanges { Hypotheses = state.Snapshot().Hypotheses, Summary = Summary(state, at, cycle) });
-        var papers = state.AddPapers(Enumerable.Range(0, 3).Select(i => new ResearchPaper(0, NewPaper(), 0, 0.7 - i / 10.0)));
-        finished(new ResearchChanges { Papers = papers });
-        var literature = new LiteratureReport([Text(30), Text(30)],
+        var papers = literature ? state.AddPapers(Enumerable.Range(0, 3).Select(i => new ResearchPaper(0, NewPaper(), 0, 0.7 - i / 10.0))) : [];
+        if (literature) finished(new ResearchChanges { Papers = papers });
+        var search = new LiteratureReport([Text(30), Text(30)],
             [new LiteratureSourceReport(LiteratureSource.ArXiv, 3, FromCache: cycle == 2), new LiteratureSourceReport(LiteratureSource.EuropePmc, 0, Error: "Europe PMC answered HTTP 503.")],
             papers.Count) { OffTopic = cycle, QueryNote = cycle == 3 ? Text(80) : null };
 
@@ -55,7 +56,7 @@ public sealed class SampleResearch(int seed)
         var report = new CycleReport(cycle, at, at.AddSeconds(41.5), cycle == 2 ? CycleOutcome.CompletedWithFailures : CycleOutcome.Completed,
             steps, cycle == 2 ? [new ItemFailure(CycleStep.Reflection, generated[^1].Id, "The model's answer was not valid JSON.")] : [])
         {
-            Literature = literature,
+            Literature = literature ? search : null,
         };
         state.FinishCycle(report);
         var done = state.Snapshot();
