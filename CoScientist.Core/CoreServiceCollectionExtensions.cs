@@ -100,6 +100,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ProximityAgent>();
         services.AddSingleton<MetaReviewAgent>();
         services.AddSingleton<LiteratureAgent>();
+        services.AddSingleton<JudgePositionStats>();
         services.AddSingleton<CycleSupervisor>();
         services.AddSingleton<CycleAdmission>();
         services.AddSingleton<ResearchHost>();

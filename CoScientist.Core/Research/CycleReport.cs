@@ -32,4 +32,7 @@ public sealed record CycleReport(
 
     /// <summary>The Literature step's account (null when the cycle did not search).</summary>
     public LiteratureReport? Literature { get; init; }
+
+    /// <summary>The owner's directive this cycle followed (given to generation, evolution and the judge).</summary>
+    public string? Directive { get; init; }
 }

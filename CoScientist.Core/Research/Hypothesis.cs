@@ -1,6 +1,7 @@
 namespace CoScientist.Core.Research;
 
-public enum HypothesisOrigin { Generated, Evolved }
+/// <summary>Scientist: written by the research's owner rather than an agent.</summary>
+public enum HypothesisOrigin { Generated, Evolved, Scientist }
 
 public enum EvolutionStrategy { Combination, Simplification, FeasibilityImprovement, OutOfTheBox }
 
@@ -30,6 +31,12 @@ public sealed record Hypothesis
     public IReadOnlyList<int> Citations { get; init; } = [];
 
     public double Elo { get; init; } = EloRating.InitialRating;
+    /// <summary>Half the width of the rating's 95% interval, in Elo points (the ± shown beside it); null until rated.</summary>
+    public double? EloMargin { get; init; }
+    /// <summary>The owner pinned it: always kept in the tournament and among evolution's parents.</summary>
+    public bool Pinned { get; init; }
+    /// <summary>The owner rejected it: out of the tournament and evolution, still shown (greyed).</summary>
+    public bool Rejected { get; init; }
     public double EloAtCycleStart { get; init; } = EloRating.InitialRating;
     public int Wins { get; init; }
     public int Losses { get; init; }

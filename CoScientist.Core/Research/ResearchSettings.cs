@@ -25,4 +25,6 @@ public sealed record ResearchSettings
     /// server sets it (<see cref="Cost.CycleAdmission.Clamp"/>) from config.yaml, whatever the browser sent.
     /// </summary>
     public int LiteraturePapers { get; init; }
+    /// <summary>How much one of the owner's votes counts in the ratings, against one LLM verdict (0: votes do not count).</summary>
+    public double VoteWeight { get; init; }
 }

@@ -14,6 +14,12 @@ public sealed record ResearchSnapshot(
 
     public MetaReview? LatestMetaReview => MetaReviews.Count == 0 ? null : MetaReviews[^1];
 
+    /// <summary>The owner's votes, in the order cast.</summary>
+    public IReadOnlyList<Vote> Votes { get; init; } = [];
+
+    /// <summary>The owner's directive for the next cycle, not yet used by one.</summary>
+    public string? PendingDirective { get; init; }
+
     /// <summary>The papers the research retrieved, in number order.</summary>
     public IReadOnlyList<ResearchPaper> Papers { get; init; } = [];
 
