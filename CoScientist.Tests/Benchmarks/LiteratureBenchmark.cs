@@ -53,6 +53,12 @@ public static class LiteratureBenchmark
         var baseline = off.Average();
         Console.WriteLine($"  no literature : cycle {baseline:F2} s");
         Console.WriteLine($"  cold cache    : cycle {cold.Average():F2} s (+{cold.Average() - baseline:F2} s = {(cold.Average() - baseline) / LlmLatency.TotalSeconds:F2} LLM latencies), Literature step {coldStep.Average():F2} s");
+        var papers = CoScientist.Core.Literature.ArxivFeedParser.Parse(TestData.Read("arxiv-query-2026-07.xml"))
+            .Concat(CoScientist.Core.Literature.EuropePmcParser.Parse(TestData.Read("europepmc-search-core-2025.json")))
+            .Select(p => new ResearchPaper(0, p, 0, 0).Describe()).ToList();
+        var embedWatch = Stopwatch.StartNew();
+        foreach (var text in papers) CoreHarness.SharedEmbeddings.Embed(text);
+        Console.WriteLine($"  embedding the {papers.Count} papers found (ranking a cold search): {embedWatch.Elapsed.TotalSeconds:F2} s");
         Console.WriteLine($"  warm cache    : cycle {warm.Average():F2} s (+{warm.Average() - baseline:F2} s = {(warm.Average() - baseline) / LlmLatency.TotalSeconds:F2} LLM latencies), Literature step {warmStep.Average():F2} s");
     }
 
