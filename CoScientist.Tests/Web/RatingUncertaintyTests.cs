@@ -98,14 +98,16 @@ public class RatingUncertaintyTests : MudTestContext
     [Fact]
     public void NoVerdict_IsGiven_BeforeTwoHypothesesAreRated()
     {
-        var snapshot = RatedResearch.Settled() with
+        ResearchSnapshot RatedOnly(params string[] ids) => RatedResearch.Settled() with
         {
-            Hypotheses = RatedResearch.Settled().Hypotheses.Select(h => h.Id == "H001" ? h : h with { EloMargin = null }).ToList(),
+            Hypotheses = RatedResearch.Settled().Hypotheses.Select(h => ids.Contains(h.Id) ? h : h with { EloMargin = null }).ToList(),
         };
-        var cut = Render<RankingVerdict>(p => p.Add(c => c.Snapshot, snapshot));
+        var one = Render<RankingVerdict>(p => p.Add(c => c.Snapshot, RatedOnly("H001")));
+        var two = Render<RankingVerdict>(p => p.Add(c => c.Snapshot, RatedOnly("H001", "H002")));
 
-        Assert.Empty(cut.FindAll("[data-testid=top-settled]"));
-        Assert.Empty(cut.FindAll("[data-testid=ranking-uncertain]"));
+        Assert.Empty(one.FindAll("[data-testid=top-settled]"));
+        Assert.Empty(one.FindAll("[data-testid=ranking-uncertain]"));
+        Assert.NotEmpty(two.FindAll("[data-testid=ranking-uncertain]"));
     }
 
     private static string Normalise(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
