@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using CoScientist.Core.Literature;
 
@@ -23,8 +24,8 @@ public static class ResearchExport
         goal = research.Goal,
         cycles = research.Cycle,
         settings,
-        // Embeddings are 384 numbers each: useful to nobody reading the export.
-        hypotheses = research.Ranked.Select(h => h with { Embedding = null }),
+        top_three_settled = research.TopThreeSettled,
+        hypotheses = research.Ranked.Select(WithRating),
         papers = research.Papers.Select(p => new
         {
             number = p.Number,
@@ -67,10 +68,14 @@ public static class ResearchExport
         }
 
         md.AppendLine("## Hypotheses ranked by Elo").AppendLine();
+        if (RatingText.HasVerdict(research))
+            md.AppendLine(research.TopThreeSettled
+                ? $"**{RatingText.Settled}:** the three highest-rated hypotheses are ahead of all the others beyond their 95% intervals."
+                : $"**{RatingText.Uncertain}.**").AppendLine();
         foreach (var (h, rank) in research.Ranked.Select((h, i) => (h, i + 1)))
         {
             md.AppendLine($"### {rank}. {Escape(h.Title)} ({h.Id})").AppendLine();
-            md.AppendLine($"Elo {h.Elo.ToString("0", inv)} ({h.Wins} wins, {h.Losses} losses) · cycle {h.CycleCreated}" +
+            md.AppendLine($"{Rating(h)}, {h.Wins} wins, {h.Losses} losses · cycle {h.CycleCreated}" +
                           (h.Origin == HypothesisOrigin.Evolved ? $" · evolved by {h.Strategy} from {string.Join(", ", h.ParentIds)}" : "") +
                           (h.IsNearDuplicate ? $" · near-duplicate of {h.DuplicateOfId}" : "")).AppendLine();
             md.AppendLine(h.Statement).AppendLine();
@@ -125,6 +130,29 @@ public static class ResearchExport
             md.AppendLine();
         }
     }
+
+    // Embeddings are 384 numbers each: useful to nobody reading the export. The rating block spells out the interval,
+    // which the hypothesis itself carries only as a margin.
+    private static JsonNode WithRating(Hypothesis h)
+    {
+        var node = JsonSerializer.SerializeToNode(h with { Embedding = null }, Json)!.AsObject();
+        node["rating"] = JsonSerializer.SerializeToNode(new
+        {
+            elo = h.Elo,
+            margin_95 = h.EloMargin,
+            interval_95_low = h.EloMargin is { } low ? h.Elo - low : (double?)null,
+            interval_95_high = h.EloMargin is { } high ? h.Elo + high : (double?)null,
+            wins = h.Wins,
+            losses = h.Losses,
+            matches_played = h.MatchesPlayed,
+        }, Json);
+        return node;
+    }
+
+    /// <summary>"Elo 1287 ± 95 (95% interval 1192–1382)"; "Elo 1200 (not rated yet)" before its first match.</summary>
+    private static string Rating(Hypothesis h) => RatingText.Margin(h) is { } margin
+        ? $"Elo {RatingText.Rating(h)} {margin} (95% interval {RatingText.Interval(h)})"
+        : h.MatchesPlayed == 0 ? $"Elo {RatingText.Rating(h)} (not rated yet)" : $"Elo {RatingText.Rating(h)}";
 
     /// <summary>Titles go into headings and lists: keep a model's or a library's markup from restructuring the report or making links.</summary>
     private static string Escape(string text) =>

@@ -14,6 +14,21 @@ public sealed record ResearchSnapshot(
 
     public MetaReview? LatestMetaReview => MetaReviews.Count == 0 ? null : MetaReviews[^1];
 
+    /// <summary>
+    /// The three highest-rated hypotheses are separated from the rest beyond their 95% intervals: each one's lower bound
+    /// is above every other's upper bound (rejected ones left out). Needs at least four rated hypotheses.
+    /// </summary>
+    public bool TopThreeSettled
+    {
+        get
+        {
+            var rated = Hypotheses.Where(h => !h.Rejected && h.EloMargin is not null).OrderByDescending(h => h.Elo).ToList();
+            // One not yet rated could be anywhere: nothing is settled until it has played.
+            if (rated.Count < 4 || Hypotheses.Any(h => !h.Rejected && h.EloMargin is null)) return false;
+            return rated.Take(3).Min(h => h.Elo - h.EloMargin!.Value) > rated.Skip(3).Max(h => h.Elo + h.EloMargin!.Value);
+        }
+    }
+
     /// <summary>The owner's votes, in the order cast.</summary>
     public IReadOnlyList<Vote> Votes { get; init; } = [];
 

@@ -243,6 +243,30 @@ public sealed class AdminPageTests : MudTestContext
     }
 
     [Fact]
+    public void TheOperatorSeesTheJudgesPositionBias_AsTheShareOfVerdictsWonByTheHypothesisShownFirst()
+    {
+        AddAdminServices(token: null, production: false);
+        var judge = Services.GetRequiredService<CoScientist.Core.Agents.Ranking.JudgePositionStats>();
+        foreach (var shownFirstWon in new[] { true, true, true, false }) judge.Record(shownFirstWon);
+
+        var cut = Render<AdminPage>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=judge-position-bias]")));
+        var bias = cut.Find("[data-testid=judge-position-bias]");
+        Assert.Equal("4", bias.GetAttribute("data-verdicts"));
+        Assert.Contains("75% of 4 verdicts went to the hypothesis shown first", bias.TextContent);
+        Assert.Contains("about 50% is unbiased", cut.Markup);
+    }
+
+    [Fact]
+    public void BeforeAnyVerdict_TheJudgesPositionBiasSaysSo()
+    {
+        var cut = RenderAdmin(token: null, production: false);
+
+        cut.WaitForAssertion(() => Assert.Contains("No verdicts yet", cut.Find("[data-testid=judge-position-bias]").TextContent));
+    }
+
+    [Fact]
     public async Task WhenOpenRoutersCountCannotBeRead_TheOperatorIsWarned()
     {
         AddAdminServices(token: null, production: false);

@@ -17,6 +17,15 @@ public sealed record AdminReport(
 {
     /// <summary>The literature sources' lookups since start (free, but they count against the sources' patience).</summary>
     public IReadOnlyList<CoScientist.Core.Literature.LiteratureSourceStats> Literature { get; init; } = [];
+
+    /// <summary>The LLM judge's verdicts since start and how many went to the hypothesis it was shown first.</summary>
+    public JudgePositionBias JudgeBias { get; init; } = new(0, 0);
+}
+
+/// <summary>An unbiased judge, shown the contenders in random order, gives about half its verdicts to the one shown first.</summary>
+public sealed record JudgePositionBias(long Verdicts, long FirstWins)
+{
+    public double? FirstWinShare => Verdicts > 0 ? (double)FirstWins / Verdicts : null;
 }
 
 /// <summary>
@@ -29,7 +38,8 @@ public sealed record ResearchStorageReport(ResearchStoreStats Stats, int Retenti
 /// <summary>Gathers what the operator watches: spend against the caps, where it went, and what needs attention.</summary>
 public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, SessionRegistry sessions, ClientQuotas quotas, ModelPolicy policy,
     ProviderUsageReconciler providerUsage, IOptionsMonitor<CostControlOptions> costs, IOptions<StorageOptions> storage, DeploymentEnvironment environment, TimeProvider clock,
-    IResearchStore research, ResearchRetention retention, CoScientist.Core.Literature.LiteratureStats literature)
+    IResearchStore research, ResearchRetention retention, CoScientist.Core.Literature.LiteratureStats literature,
+    CoScientist.Core.Agents.Ranking.JudgePositionStats judge)
 {
     /// <summary>Shared research listed for pinning; the newest are the ones an operator looks for.</summary>
     public const int SharedShown = 50;
@@ -55,6 +65,7 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
         if (preferred is not null && preferred != offer.DefaultModel)
             warnings.Add($"The configured default model {preferred} is not available; {offer.DefaultModel} is used instead.");
         var researchStorage = await ResearchStorageAsync(warnings);
+        var (verdicts, firstWins) = judge.Snapshot();
         return new AdminReport(spendToday, options.DailyCap, spendMonth, options.MonthlyCap, guard.Paused,
             ledger.SpendByModel(month), ledger.SpendByHour(now.AddHours(-24)), sessions.Active(), ledger.Sessions(today),
             ledger.Errors(today), ledger.Accuracy(month), ledger.TopTopics(month), ledger.UsageByKeyKind(month),
@@ -62,6 +73,7 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
             ledger.Path, guard.Sources(), researchStorage)
         {
             Literature = literature.Snapshot(),
+            JudgeBias = new JudgePositionBias(verdicts, firstWins),
         };
     }
 
