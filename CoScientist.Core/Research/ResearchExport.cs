@@ -41,6 +41,8 @@ public static class ResearchExport
             similarity_to_goal = p.Similarity,
         }),
         matches = research.Matches,
+        votes = research.Votes,
+        pending_directive = research.PendingDirective,
         meta_reviews = research.MetaReviews,
         cycle_reports = research.Reports,
         total_cost_usd = research.Reports.Sum(r => r.CostUsd),
