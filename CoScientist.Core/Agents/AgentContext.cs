@@ -26,6 +26,13 @@ public sealed record AgentContext(string Goal, ResearchSettings Settings, LlmCal
         Context = Call,
     };
 
+    /// <summary>The owner's directive for this cycle ("focus on low-cost experiments"), for generation, evolution and the judge.</summary>
+    public string? Directive { get; init; }
+
+    public string DirectiveSection => string.IsNullOrWhiteSpace(Directive)
+        ? ""
+        : $"\n\nDirective from the scientist who owns this research, for this cycle (follow it):\n{Directive}";
+
     public string FeedbackSection => Feedback is null
         ? ""
         : $"\n\nFeedback from the previous cycle's meta-review (address it):\n{Feedback.AsFeedback()}";

@@ -30,6 +30,7 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
         ReflectionTemperature = Math.Clamp(requested.ReflectionTemperature, 0, 2),
         EloKFactor = Math.Clamp(requested.EloKFactor, 1, 200),
         TopK = Math.Clamp(requested.TopK, 1, 10),
+        VoteWeight = Math.Clamp(requested.VoteWeight, 0, 5),
         LiteraturePapers = literature.Value.Enabled ? literature.Value.MaxPapers : 0,
     };
 

@@ -42,6 +42,8 @@ public static class ResearchExport
             similarity_to_goal = p.Similarity,
         }),
         matches = research.Matches,
+        votes = research.Votes,
+        pending_directive = research.PendingDirective,
         meta_reviews = research.MetaReviews,
         cycle_reports = research.Reports,
         total_cost_usd = research.Reports.Sum(r => r.CostUsd),
@@ -77,7 +79,9 @@ public static class ResearchExport
             md.AppendLine($"### {rank}. {Escape(h.Title)} ({h.Id})").AppendLine();
             md.AppendLine($"{Rating(h)}, {h.Wins} wins, {h.Losses} losses · cycle {h.CycleCreated}" +
                           (h.Origin == HypothesisOrigin.Evolved ? $" · evolved by {h.Strategy} from {string.Join(", ", h.ParentIds)}" : "") +
-                          (h.IsNearDuplicate ? $" · near-duplicate of {h.DuplicateOfId}" : "")).AppendLine();
+                          (h.IsNearDuplicate ? $" · near-duplicate of {h.DuplicateOfId}" : "") +
+                          (h.Origin == HypothesisOrigin.Scientist ? " · written by the scientist" : "") +
+                          (h.Pinned ? " · pinned by the scientist" : "") + (h.Rejected ? " · rejected by the scientist" : "")).AppendLine();
             md.AppendLine(h.Statement).AppendLine();
             if (h.Rationale.Length > 0) md.AppendLine($"**Rationale:** {h.Rationale}").AppendLine();
             if (h.Prediction.Length > 0) md.AppendLine($"**Testable prediction:** {h.Prediction}").AppendLine();
@@ -111,6 +115,18 @@ public static class ResearchExport
         md.AppendLine("| cycle | outcome | LLM calls | tokens in / out | cost (USD) |").AppendLine("|---|---|---|---|---|");
         foreach (var report in research.Reports)
             md.AppendLine($"| {report.Cycle} | {report.Outcome} | {report.LlmCalls} | {report.InputTokens} / {report.OutputTokens} | {report.CostUsd.ToString("0.0000", inv)} |");
+        var directed = research.Reports.Where(r => r.Directive is not null).ToList();
+        if (directed.Count > 0)
+        {
+            md.AppendLine().AppendLine("**The scientist's directives:**").AppendLine();
+            foreach (var report in directed)
+                md.AppendLine($"- Cycle {report.Cycle}: {Escape(report.Directive!)}");
+        }
+        if (research.Votes.Count > 0)
+        {
+            var agreement = VoteTrack.Agreement(research);
+            md.AppendLine().AppendLine($"**The scientist's votes:** {research.Votes.Count}; on the {agreement.Compared} pair(s) the LLM judge also decided, they agree on {agreement.Agreed}.");
+        }
         var searches = research.Reports.Where(r => r.Literature is not null).ToList();
         if (searches.Count > 0)
         {

@@ -15,7 +15,7 @@ namespace CoScientist.Core.Research;
 /// Research is saved to the <see cref="IResearchStore"/> as it progresses (see <see cref="ResearchSaver"/>)
 /// and loaded from it by id, so a link opens it after the tab closed or the server restarted.
 /// </summary>
-public sealed class ResearchHost(CycleSupervisor supervisor, CycleAdmission admission, IResearchStore store, MiniLmEmbeddingModel embeddings,
+public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmission admission, IResearchStore store, MiniLmEmbeddingModel embeddings,
     Microsoft.Extensions.Options.IOptions<StorageOptions> storage, TimeProvider clock, ILogger<ResearchHost> logger)
 {
     private readonly ConcurrentDictionary<string, LiveResearch> _live = new();

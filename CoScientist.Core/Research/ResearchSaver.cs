@@ -19,7 +19,12 @@ internal sealed class ResearchSaver(IResearchStore store, TimeProvider clock, IL
             switch (e)
             {
                 case CycleStarted started:
-                    await store.UpdateSummaryAsync(id, Summary(research, running: started.Cycle));
+                    // The cycle took the owner's directive: it is no longer pending.
+                    await store.SaveChangesAsync(id, new ResearchChanges
+                    {
+                        Directive = new DirectiveChange(research.Snapshot().PendingDirective),
+                        Summary = Summary(research, running: started.Cycle),
+                    });
                     break;
                 case HypothesisAdded added:
                     await store.SaveHypothesisAsync(id, added.Hypothesis);
@@ -56,6 +61,7 @@ internal sealed class ResearchSaver(IResearchStore store, TimeProvider clock, IL
                         MetaReviews = snapshot.MetaReviews,
                         Reports = [report],
                         Papers = snapshot.Papers,
+                        Votes = snapshot.Votes,
                         Summary = Summary(research, running: null),
                     });
                     break;

@@ -56,6 +56,8 @@ public sealed class ResearchState(string goal)
     private readonly List<MetaReview> _metaReviews = [];
     private readonly List<CycleReport> _reports = [];
     private readonly List<ResearchPaper> _papers = [];
+    private readonly List<Vote> _votes = [];
+    private string? _pendingDirective;
     private int _cycle;
     // Ids continue from the highest number ever issued rather than the list's length, so a research
     // restored with a gap (an item lost in a crash) never hands out an id twice.
@@ -73,6 +75,8 @@ public sealed class ResearchState(string goal)
         state._metaReviews.AddRange(snapshot.MetaReviews);
         state._reports.AddRange(snapshot.Reports);
         state._papers.AddRange(snapshot.Papers.OrderBy(p => p.Number));
+        state._votes.AddRange(snapshot.Votes);
+        state._pendingDirective = snapshot.PendingDirective;
         state._cycle = snapshot.Cycle;
         state._lastHypothesisNumber = snapshot.Hypotheses.Select(h => IdNumber(h.Id)).DefaultIfEmpty(0).Max();
         state._lastMatchNumber = snapshot.Matches.Select(m => IdNumber(m.Id)).DefaultIfEmpty(0).Max();
@@ -191,6 +195,38 @@ public sealed class ResearchState(string goal)
         }
     }
 
+    /// <summary>Records the owner's verdict on a pair; ratings are the rating fit's business, not changed here.</summary>
+    public Vote AddVote(string aId, string bId, string winnerId, DateTimeOffset at)
+    {
+        if (aId == bId || (winnerId != aId && winnerId != bId))
+            throw new ArgumentException("A vote picks one of two different hypotheses.", nameof(winnerId));
+        lock (_gate)
+        {
+            IndexOf(aId);
+            IndexOf(bId);
+            var vote = new Vote($"V{_votes.Select(v => IdNumber(v.Id)).DefaultIfEmpty(0).Max() + 1:D3}", _cycle, aId, bId, winnerId, at);
+            _votes.Add(vote);
+            return vote;
+        }
+    }
+
+    /// <summary>The owner's directive for the next cycle; blank clears it.</summary>
+    public void SetDirective(string? directive)
+    {
+        lock (_gate) _pendingDirective = string.IsNullOrWhiteSpace(directive) ? null : directive.Trim();
+    }
+
+    /// <summary>Hands the pending directive to the cycle starting now, which follows it once; it is cleared.</summary>
+    public string? TakeDirective()
+    {
+        lock (_gate)
+        {
+            var directive = _pendingDirective;
+            _pendingDirective = null;
+            return directive;
+        }
+    }
+
     public void AddMetaReview(MetaReview metaReview)
     {
         lock (_gate) _metaReviews.Add(metaReview);
@@ -217,6 +253,8 @@ public sealed class ResearchState(string goal)
             return new ResearchSnapshot(Goal, _cycle, _hypotheses.ToList(), _matches.ToList(), _metaReviews.ToList(), _reports.ToList())
             {
                 Papers = _papers.ToList(),
+                Votes = _votes.ToList(),
+                PendingDirective = _pendingDirective,
             };
     }
 

@@ -59,6 +59,9 @@ public sealed record ResearchChanges
     public IReadOnlyList<MetaReview> MetaReviews { get; init; } = [];
     public IReadOnlyList<CycleReport> Reports { get; init; } = [];
     public IReadOnlyList<ResearchPaper> Papers { get; init; } = [];
+    public IReadOnlyList<Vote> Votes { get; init; } = [];
+    /// <summary>The owner's pending directive, when it changed (Text null: cleared); null: unchanged.</summary>
+    public DirectiveChange? Directive { get; init; }
     public ResearchSummary? Summary { get; init; }
 
     /// <summary>Everything in a snapshot: saves research that so far lived only in memory.</summary>
@@ -69,9 +72,14 @@ public sealed record ResearchChanges
         MetaReviews = snapshot.MetaReviews,
         Reports = snapshot.Reports,
         Papers = snapshot.Papers,
+        Votes = snapshot.Votes,
+        Directive = new DirectiveChange(snapshot.PendingDirective),
         Summary = summary,
     };
 }
+
+/// <summary>The directive waiting for the next cycle as it now stands (null: none).</summary>
+public sealed record DirectiveChange(string? Text);
 
 /// <summary>The admin page's view of saved research.</summary>
 public sealed record ResearchStoreStats(int Research, int Shared, int Examples, int Running, long Hypotheses, long Matches, long StorageBytes);

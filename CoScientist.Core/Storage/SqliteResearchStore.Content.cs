@@ -35,6 +35,16 @@ public sealed partial class SqliteResearchStore
             researchId, changes.Reports, r => r.Cycle, ResearchJson.Write);
         Upsert(connection, "INSERT INTO papers(research_id, number, data) VALUES ($r, $k, $data) ON CONFLICT DO UPDATE SET data = excluded.data;",
             researchId, changes.Papers, p => p.Number, ResearchJson.Write);
+        Upsert(connection, "INSERT INTO votes(research_id, id, data) VALUES ($r, $k, $data) ON CONFLICT DO UPDATE SET data = excluded.data;",
+            researchId, changes.Votes, v => v.Id, ResearchJson.Write);
+        if (changes.Directive is { } directive)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE research SET pending_directive = $v WHERE id = $id;";
+            command.Parameters.AddWithValue("$id", researchId);
+            command.Parameters.AddWithValue("$v", (object?)directive.Text ?? DBNull.Value);
+            command.ExecuteNonQuery();
+        }
         if (changes.Summary is { } summary)
             UpdateSummary(connection, researchId, summary);
         transaction.Commit();
@@ -65,11 +75,11 @@ public sealed partial class SqliteResearchStore
         // One read transaction: a cycle saving meanwhile cannot leave half its changes in what we read.
         using var transaction = connection.BeginTransaction(deferred: true);
         using var goal = connection.CreateCommand();
-        goal.CommandText = "SELECT goal, cycles FROM research WHERE id = $id;";
+        goal.CommandText = "SELECT goal, cycles, pending_directive FROM research WHERE id = $id;";
         goal.Parameters.AddWithValue("$id", id);
         using var row = goal.ExecuteReader();
         if (!row.Read()) return null;
-        var (text, cycles) = (row.GetString(0), row.GetInt32(1));
+        var (text, cycles, directive) = (row.GetString(0), row.GetInt32(1), row.IsDBNull(2) ? null : row.GetString(2));
 
         // H2 before H10: order by the id's length, then the id (ResearchState numbers ids in the order it adds them).
         var hypotheses = Rows(connection, "SELECT data, embedding FROM hypotheses WHERE research_id = $id ORDER BY length(id), id;", id, r =>
@@ -85,11 +95,13 @@ public sealed partial class SqliteResearchStore
             r => ResearchJson.Read<CycleReport>(r.GetString(0)));
         var papers = Rows(connection, "SELECT data FROM papers WHERE research_id = $id ORDER BY number;", id,
             r => ResearchJson.Read<ResearchPaper>(r.GetString(0)));
+        var votes = Rows(connection, "SELECT data FROM votes WHERE research_id = $id ORDER BY length(id), id;", id,
+            r => ResearchJson.Read<Vote>(r.GetString(0)));
 
         // Content saved ahead of its summary (a crash between the two) still counts its cycle.
         var cycle = new[] { cycles }.Concat(hypotheses.Select(h => h.CycleCreated)).Concat(matches.Select(m => m.Cycle))
             .Concat(reports.Select(r => r.Cycle)).Max();
-        return (ResearchSnapshot?)new ResearchSnapshot(text, cycle, hypotheses, matches, metaReviews, reports) { Papers = papers };
+        return (ResearchSnapshot?)new ResearchSnapshot(text, cycle, hypotheses, matches, metaReviews, reports) { Papers = papers, Votes = votes, PendingDirective = directive };
     });
 
     private static bool Exists(SqliteConnection connection, string researchId)

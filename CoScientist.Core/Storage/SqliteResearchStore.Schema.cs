@@ -64,6 +64,15 @@ public sealed partial class SqliteResearchStore
             data TEXT NOT NULL,
             PRIMARY KEY (research_id, number));
         """,
+        // 4: the owner's votes (a track beside the judge's matches) and the directive waiting for the next cycle.
+        """
+        CREATE TABLE votes (
+            research_id TEXT NOT NULL REFERENCES research(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (research_id, id));
+        ALTER TABLE research ADD COLUMN pending_directive TEXT;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Count;

@@ -12,6 +12,8 @@ public sealed class ResearchForm
     public double ReflectionTemperature { get; set; }
     public double EloK { get; set; }
     public int TopK { get; set; }
+    /// <summary>How much one of the owner's votes counts in the rating, against one LLM verdict (0: not at all).</summary>
+    public double VoteWeight { get; set; }
 
     /// <summary>The settings asked for, before the server clamps them.</summary>
     public CoScientist.Core.Research.ResearchSettings ToSettings(ResearchOptions defaults, string model) => defaults.ToSettings(model) with
@@ -21,6 +23,7 @@ public sealed class ResearchForm
         ReflectionTemperature = ReflectionTemperature,
         EloKFactor = EloK,
         TopK = TopK,
+        VoteWeight = VoteWeight,
     };
 
     public static ResearchForm From(ResearchOptions options) => new()

@@ -14,12 +14,16 @@ public sealed class EvolutionAgent(StructuredLlm llm)
         [EvolutionStrategy.Combination, EvolutionStrategy.FeasibilityImprovement, EvolutionStrategy.OutOfTheBox, EvolutionStrategy.Simplification];
 
     /// <summary>
-    /// Which strategies run on which parents this cycle. Near-duplicates never become parents.
-    /// Strategies rotate across cycles so every one gets used even with fewer evolutions per cycle.
+    /// Which strategies run on which parents this cycle. Near-duplicates and hypotheses the owner rejected never become
+    /// parents; those the owner pinned always do (they lead the pool, so every strategy builds on one, and widen it
+    /// beyond top-k when there are more of them). Strategies rotate across cycles so every one gets used even with
+    /// fewer evolutions per cycle.
     /// </summary>
     public static IReadOnlyList<EvolutionPlan> Plan(IReadOnlyList<Hypothesis> ranked, int topK, int count, int cycle)
     {
-        var top = ranked.Where(h => !h.IsNearDuplicate).Take(Math.Max(1, topK)).ToList();
+        var pinned = ranked.Where(h => h.Pinned && !h.Rejected).ToList();
+        var best = ranked.Where(h => !h.IsNearDuplicate && !h.Rejected && !h.Pinned);
+        var top = pinned.Concat(best).Take(Math.Max(Math.Max(1, topK), pinned.Count)).ToList();
         if (top.Count == 0 || count <= 0)
             return [];
         var plans = new List<EvolutionPlan>();
@@ -42,7 +46,7 @@ public sealed class EvolutionAgent(StructuredLlm llm)
     public Task<HypothesisDraft> EvolveAsync(AgentContext context, EvolutionPlan plan, CancellationToken cancellationToken)
     {
         var request = context.Request(CycleStep.Evolution, EvolutionPrompt.System,
-            EvolutionPrompt.User(context.Goal, plan.Strategy, plan.Parents, context.FeedbackSection, context.PapersSection),
+            EvolutionPrompt.User(context.Goal, plan.Strategy, plan.Parents, context.FeedbackSection + context.DirectiveSection, context.PapersSection),
             context.Settings.EvolutionTemperature, EvolutionPrompt.SchemaFor(context.Papers));
         return llm.CallAsync(request, Read, cancellationToken);
     }

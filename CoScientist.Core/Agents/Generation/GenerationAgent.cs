@@ -11,7 +11,7 @@ public sealed class GenerationAgent(StructuredLlm llm)
         IReadOnlyList<string> existingTitles, int batch, CancellationToken cancellationToken)
     {
         var request = context.Request(CycleStep.Generation, GenerationPrompt.System,
-            GenerationPrompt.User(context.Goal, count, existingTitles, context.FeedbackSection, batch, context.PapersSection),
+            GenerationPrompt.User(context.Goal, count, existingTitles, context.FeedbackSection + context.DirectiveSection, batch, context.PapersSection),
             context.Settings.GenerationTemperature, GenerationPrompt.SchemaFor(context.Papers));
         return llm.CallAsync(request, node => Read(node, count), cancellationToken);
     }

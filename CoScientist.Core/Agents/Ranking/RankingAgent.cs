@@ -40,7 +40,7 @@ public sealed class RankingAgent(StructuredLlm llm)
 
     private Task<(bool AWins, string Rationale)> VerdictAsync(AgentContext context, string prompt, CancellationToken cancellationToken)
     {
-        var request = context.Request(CycleStep.Ranking, RankingPrompt.JudgeSystem, prompt,
+        var request = context.Request(CycleStep.Ranking, RankingPrompt.JudgeSystem, prompt + context.DirectiveSection,
             context.Settings.RankingTemperature, RankingPrompt.JudgeSchema);
         return llm.CallAsync(request, ReadVerdict, cancellationToken);
     }

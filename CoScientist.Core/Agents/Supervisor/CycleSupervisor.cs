@@ -91,6 +91,7 @@ public sealed class CycleSupervisor(
         private AgentContext _context = null!;
         private CyclePlan _plan = null!;
         private LiteratureReport? _literature;
+        private string? _directive;
         private readonly List<Task> _verifications = [];
         private CancellationTokenSource _checks = null!;
         /// <summary>How long a cycle that has finished its steps waits for reference checks still running.</summary>
@@ -105,12 +106,16 @@ public sealed class CycleSupervisor(
             _checks = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
             var started = s.Clock.GetUtcNow();
             var cycle = state.StartCycle();
+            _directive = state.TakeDirective();
             var outcome = CycleOutcome.Completed;
             string? message = null;
             using var gate = new SemaphoreSlim(Math.Max(1, settings.MaxParallelCalls));
             var before = state.Snapshot();
             _plan = CyclePlan.For(settings, before);
-            _context = new AgentContext(state.Goal, settings, call with { Usage = _meter, Concurrency = gate }, before.LatestMetaReview);
+            _context = new AgentContext(state.Goal, settings, call with { Usage = _meter, Concurrency = gate }, before.LatestMetaReview)
+            {
+                Directive = _directive,
+            };
             Emit(new CycleStarted(cycle));
             try
             {
@@ -182,6 +187,7 @@ public sealed class CycleSupervisor(
             {
                 ProviderUnavailable = providerUnavailable,
                 Literature = _literature,
+                Directive = _directive,
             };
             state.FinishCycle(report);
             Telemetry.CoScientistMetrics.Cycles.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
@@ -228,7 +234,9 @@ public sealed class CycleSupervisor(
             _context = _context with { Papers = Agents.PromptPapers.ForGoal(state.Snapshot().Papers, PromptPapers) };
         }
 
-        private static Func<Hypothesis, bool> NewcomersOf(int cycle) => h => h.CycleCreated == cycle && h.MatchesPlayed == 0;
+        // The scientist's own hypotheses are added between cycles and enter the tournament in the next one.
+        private static Func<Hypothesis, bool> NewcomersOf(int cycle) =>
+            h => (h.CycleCreated == cycle || h.Origin == HypothesisOrigin.Scientist) && h.MatchesPlayed == 0;
 
         private async Task GenerateAsync()
         {
