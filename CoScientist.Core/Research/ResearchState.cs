@@ -12,6 +12,21 @@ public sealed record ResearchSnapshot(
     public IReadOnlyList<Hypothesis> Ranked =>
         Hypotheses.OrderByDescending(h => h.Elo).ThenBy(h => h.CycleCreated).ThenBy(h => h.Id).ToList();
 
+    /// <summary>
+    /// The top three are settled: with at least four rated hypotheses in the tournament, the lower end of each of the
+    /// top three's 95% intervals lies above the upper end of every other's.
+    /// </summary>
+    public bool TopThreeSettled
+    {
+        get
+        {
+            var rated = Ranked.Where(h => !h.Rejected && h.EloMargin is not null).ToList();
+            if (rated.Count < 4) return false;
+            var lowestTop = rated.Take(3).Min(h => h.Elo - h.EloMargin!.Value);
+            return rated.Skip(3).All(h => h.Elo + h.EloMargin!.Value < lowestTop);
+        }
+    }
+
     public MetaReview? LatestMetaReview => MetaReviews.Count == 0 ? null : MetaReviews[^1];
 
     /// <summary>The owner's votes, in the order cast.</summary>
@@ -30,8 +45,9 @@ public sealed record ResearchSnapshot(
 
 /// <summary>
 /// Everything one research goal has produced across cycles. The Supervisor's parallel tasks
-/// write through these methods, which serialise every change; Elo updates are therefore
-/// applied one match at a time in the order matches finish.
+/// write through these methods, which serialise every change. Ratings are refitted over all the
+/// research's matches (and the owner's votes) whenever one is recorded (<see cref="BradleyTerry"/>),
+/// so they do not depend on the order in which matches finish.
 /// </summary>
 public sealed class ResearchState(string goal)
 {
@@ -41,6 +57,8 @@ public sealed class ResearchState(string goal)
     private readonly List<MetaReview> _metaReviews = [];
     private readonly List<CycleReport> _reports = [];
     private readonly List<ResearchPaper> _papers = [];
+    private readonly List<Vote> _votes = [];
+    private double _voteWeight;
     private int _cycle;
     // Ids continue from the highest number ever issued rather than the list's length, so a research
     // restored with a gap (an item lost in a crash) never hands out an id twice.
@@ -58,6 +76,7 @@ public sealed class ResearchState(string goal)
         state._metaReviews.AddRange(snapshot.MetaReviews);
         state._reports.AddRange(snapshot.Reports);
         state._papers.AddRange(snapshot.Papers.OrderBy(p => p.Number));
+        state._votes.AddRange(snapshot.Votes);
         state._cycle = snapshot.Cycle;
         state._lastHypothesisNumber = snapshot.Hypotheses.Select(h => IdNumber(h.Id)).DefaultIfEmpty(0).Max();
         state._lastMatchNumber = snapshot.Matches.Select(m => IdNumber(m.Id)).DefaultIfEmpty(0).Max();
@@ -153,9 +172,12 @@ public sealed class ResearchState(string goal)
         }
     }
 
-    /// <summary>Rates a finished match against the ratings as they stand now, and records it.</summary>
+    /// <summary>
+    /// Records a finished match and refits every rating; the match keeps both contenders' ratings just before and
+    /// just after it. <paramref name="shownFirstId"/>: which of the two the judge saw first.
+    /// </summary>
     public Match RecordMatch(string aId, string bId, string winnerId, string rationale, bool isDebate,
-        IReadOnlyList<DebateTurn> transcript, double kFactor)
+        IReadOnlyList<DebateTurn> transcript, string? shownFirstId = null)
     {
         if (winnerId != aId && winnerId != bId)
             throw new ArgumentException("The winner must be one of the two contenders.", nameof(winnerId));
@@ -164,15 +186,39 @@ public sealed class ResearchState(string goal)
             var a = _hypotheses[IndexOf(aId)];
             var b = _hypotheses[IndexOf(bId)];
             var aWon = winnerId == aId;
-            var (winnerAfter, loserAfter) = EloRating.Update(aWon ? a.Elo : b.Elo, aWon ? b.Elo : a.Elo, kFactor);
-            var aAfter = aWon ? winnerAfter : loserAfter;
-            var bAfter = aWon ? loserAfter : winnerAfter;
             var match = new Match($"M{++_lastMatchNumber:D3}", _cycle, aId, bId, winnerId, rationale, isDebate,
-                transcript, a.Elo, b.Elo, aAfter, bAfter);
+                transcript, a.Elo, b.Elo, a.Elo, b.Elo) { ShownFirstId = shownFirstId };
             _matches.Add(match);
-            Update(aId, h => h with { Elo = aAfter, Wins = h.Wins + (aWon ? 1 : 0), Losses = h.Losses + (aWon ? 0 : 1) });
-            Update(bId, h => h with { Elo = bAfter, Wins = h.Wins + (aWon ? 0 : 1), Losses = h.Losses + (aWon ? 1 : 0) });
+            Update(aId, h => h with { Wins = h.Wins + (aWon ? 1 : 0), Losses = h.Losses + (aWon ? 0 : 1) });
+            Update(bId, h => h with { Wins = h.Wins + (aWon ? 0 : 1), Losses = h.Losses + (aWon ? 1 : 0) });
+            Refit();
+            match = match with { EloAAfter = _hypotheses[IndexOf(aId)].Elo, EloBAfter = _hypotheses[IndexOf(bId)].Elo };
+            _matches[^1] = match;
             return match;
+        }
+    }
+
+    /// <summary>
+    /// Refits every rating with the owner's votes counted <paramref name="voteWeight"/> times each (0: not at all); later
+    /// refits keep that weight. Call it when the weight or the votes change.
+    /// </summary>
+    public void Rerate(double voteWeight)
+    {
+        lock (_gate)
+        {
+            _voteWeight = voteWeight;
+            Refit();
+        }
+    }
+
+    // Rejected hypotheses stay in the fit: their matches still say something about the hypotheses they met.
+    private void Refit()
+    {
+        var fit = BradleyTerry.Fit(_hypotheses.Select(h => h.Id).ToList(), Comparison.From(_matches, _votes, _voteWeight));
+        for (var i = 0; i < _hypotheses.Count; i++)
+        {
+            var rating = fit[_hypotheses[i].Id];
+            _hypotheses[i] = _hypotheses[i] with { Elo = rating.Elo, EloMargin = rating.Comparisons > 0 ? rating.Margin : null };
         }
     }
 
@@ -202,6 +248,7 @@ public sealed class ResearchState(string goal)
             return new ResearchSnapshot(Goal, _cycle, _hypotheses.ToList(), _matches.ToList(), _metaReviews.ToList(), _reports.ToList())
             {
                 Papers = _papers.ToList(),
+                Votes = _votes.ToList(),
             };
     }
 
