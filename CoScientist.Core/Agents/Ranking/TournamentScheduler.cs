@@ -60,7 +60,8 @@ public static class TournamentScheduler
 
         while (round.Count < limit)
         {
-            var best = BestPair(contenders, topChance, busy, timesPlayed, playedThisCycle);
+            // A near-certain pair only ever fills an otherwise empty round (so the budget is still spent).
+            var best = BestPair(contenders, topChance, busy, timesPlayed, playedThisCycle, allowNearCertain: round.Count == 0);
             if (best is null) break;
             Add(best.Value.A, best.Value.B, debate: false);
         }
@@ -87,7 +88,7 @@ public static class TournamentScheduler
     }
 
     private static (Contender A, Contender B)? BestPair(IReadOnlyList<Contender> contenders, IReadOnlyDictionary<string, double> topChance,
-        HashSet<string> busy, Func<string, string, int> timesPlayed, Func<string, string, bool> playedThisCycle)
+        HashSet<string> busy, Func<string, string, int> timesPlayed, Func<string, string, bool> playedThisCycle, bool allowNearCertain)
     {
         (Contender A, Contender B)? best = null, fallback = null;
         var bestScore = double.NegativeInfinity;
@@ -103,7 +104,7 @@ public static class TournamentScheduler
             if (certainty > NearCertain)
             {
                 // Only ever as a last resort, and never a near-certain pair that has met before.
-                if (met == 0 && certainty < fallbackCertainty) (fallback, fallbackCertainty) = ((a, b), certainty);
+                if (allowNearCertain && met == 0 && certainty < fallbackCertainty) (fallback, fallbackCertainty) = ((a, b), certainty);
                 continue;
             }
             // Closeness × uncertainty × relevance to the top: the verdicts most likely to change who is on top.
