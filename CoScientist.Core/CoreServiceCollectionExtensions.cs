@@ -101,6 +101,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<MetaReviewAgent>();
         services.AddSingleton<LiteratureAgent>();
         services.AddSingleton<JudgePositionStats>();
+        services.AddSingleton(new JudgeOrder(Random.Shared));
         services.AddSingleton<CycleSupervisor>();
         services.AddSingleton<CycleAdmission>();
         services.AddSingleton<ResearchHost>();

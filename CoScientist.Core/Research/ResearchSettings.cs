@@ -9,6 +9,7 @@ public sealed record ResearchSettings
     public double ReflectionTemperature { get; init; } = 0.5;
     public double RankingTemperature { get; init; } = 0.3;
     public double EvolutionTemperature { get; init; } = 0.8;
+    /// <summary>Legacy (sequential Elo's K): ratings are fitted over all matches now; kept so old settings and configs load.</summary>
     public double EloKFactor { get; init; } = 32;
     public int TopK { get; init; } = 3;
     public int MaxParallelCalls { get; init; } = 4;

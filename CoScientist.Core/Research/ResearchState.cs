@@ -45,8 +45,9 @@ public sealed record ResearchSnapshot(
 
 /// <summary>
 /// Everything one research goal has produced across cycles. The Supervisor's parallel tasks
-/// write through these methods, which serialise every change; Elo updates are therefore
-/// applied one match at a time in the order matches finish.
+/// write through these methods, which serialise every change. Ratings are refitted over all the
+/// research's matches (and the owner's votes) whenever one is recorded (<see cref="BradleyTerry"/>),
+/// so they do not depend on the order in which matches finish.
 /// </summary>
 public sealed class ResearchState(string goal)
 {
@@ -58,6 +59,7 @@ public sealed class ResearchState(string goal)
     private readonly List<ResearchPaper> _papers = [];
     private readonly List<Vote> _votes = [];
     private string? _pendingDirective;
+    private double _voteWeight;
     private int _cycle;
     // Ids continue from the highest number ever issued rather than the list's length, so a research
     // restored with a gap (an item lost in a crash) never hands out an id twice.
@@ -172,9 +174,12 @@ public sealed class ResearchState(string goal)
         }
     }
 
-    /// <summary>Rates a finished match against the ratings as they stand now, and records it.</summary>
+    /// <summary>
+    /// Records a finished match and refits every rating; the match keeps both contenders' ratings just before and
+    /// just after it. <paramref name="shownFirstId"/>: which of the two the judge saw first.
+    /// </summary>
     public Match RecordMatch(string aId, string bId, string winnerId, string rationale, bool isDebate,
-        IReadOnlyList<DebateTurn> transcript, double kFactor)
+        IReadOnlyList<DebateTurn> transcript, string? shownFirstId = null)
     {
         if (winnerId != aId && winnerId != bId)
             throw new ArgumentException("The winner must be one of the two contenders.", nameof(winnerId));
@@ -183,19 +188,19 @@ public sealed class ResearchState(string goal)
             var a = _hypotheses[IndexOf(aId)];
             var b = _hypotheses[IndexOf(bId)];
             var aWon = winnerId == aId;
-            var (winnerAfter, loserAfter) = EloRating.Update(aWon ? a.Elo : b.Elo, aWon ? b.Elo : a.Elo, kFactor);
-            var aAfter = aWon ? winnerAfter : loserAfter;
-            var bAfter = aWon ? loserAfter : winnerAfter;
             var match = new Match($"M{++_lastMatchNumber:D3}", _cycle, aId, bId, winnerId, rationale, isDebate,
-                transcript, a.Elo, b.Elo, aAfter, bAfter);
+                transcript, a.Elo, b.Elo, a.Elo, b.Elo) { ShownFirstId = shownFirstId };
             _matches.Add(match);
-            Update(aId, h => h with { Elo = aAfter, Wins = h.Wins + (aWon ? 1 : 0), Losses = h.Losses + (aWon ? 0 : 1) });
-            Update(bId, h => h with { Elo = bAfter, Wins = h.Wins + (aWon ? 0 : 1), Losses = h.Losses + (aWon ? 1 : 0) });
+            Update(aId, h => h with { Wins = h.Wins + (aWon ? 1 : 0), Losses = h.Losses + (aWon ? 0 : 1) });
+            Update(bId, h => h with { Wins = h.Wins + (aWon ? 0 : 1), Losses = h.Losses + (aWon ? 1 : 0) });
+            Refit();
+            match = match with { EloAAfter = _hypotheses[IndexOf(aId)].Elo, EloBAfter = _hypotheses[IndexOf(bId)].Elo };
+            _matches[^1] = match;
             return match;
         }
     }
 
-    /// <summary>Records the owner's verdict on a pair; ratings are the rating fit's business, not changed here.</summary>
+    /// <summary>Records the owner's verdict on a pair; it moves the ratings only when votes count (<see cref="Rerate"/>).</summary>
     public Vote AddVote(string aId, string bId, string winnerId, DateTimeOffset at)
     {
         if (aId == bId || (winnerId != aId && winnerId != bId))
@@ -206,6 +211,7 @@ public sealed class ResearchState(string goal)
             IndexOf(bId);
             var vote = new Vote($"V{_votes.Select(v => IdNumber(v.Id)).DefaultIfEmpty(0).Max() + 1:D3}", _cycle, aId, bId, winnerId, at);
             _votes.Add(vote);
+            if (_voteWeight > 0) Refit(); // the vote counts at once when the owner chose that votes count
             return vote;
         }
     }
@@ -224,6 +230,30 @@ public sealed class ResearchState(string goal)
             var directive = _pendingDirective;
             _pendingDirective = null;
             return directive;
+        }
+    }
+
+    /// <summary>
+    /// Refits every rating with the owner's votes counted <paramref name="voteWeight"/> times each (0: not at all); later
+    /// refits keep that weight. Call it when the weight or the votes change.
+    /// </summary>
+    public void Rerate(double voteWeight)
+    {
+        lock (_gate)
+        {
+            _voteWeight = voteWeight;
+            Refit();
+        }
+    }
+
+    // Rejected hypotheses stay in the fit: their matches still say something about the hypotheses they met.
+    private void Refit()
+    {
+        var fit = BradleyTerry.Fit(_hypotheses.Select(h => h.Id).ToList(), Comparison.From(_matches, _votes, _voteWeight));
+        for (var i = 0; i < _hypotheses.Count; i++)
+        {
+            var rating = fit[_hypotheses[i].Id];
+            _hypotheses[i] = _hypotheses[i] with { Elo = rating.Elo, EloMargin = rating.Comparisons > 0 ? rating.Margin : null };
         }
     }
 

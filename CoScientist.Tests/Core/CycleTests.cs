@@ -101,6 +101,29 @@ public sealed class CycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheJudgeSeesEachPairInARandomOrder_ItsPositionBiasIsCounted_AndRejectedHypothesesSitOut()
+    {
+        var state = new ResearchState("Explain antibiotic resistance");
+        await RunAsync(state, Settings(n: 6));
+        var rejected = state.Snapshot().Ranked[0];
+        state.Update(rejected.Id, h => h with { Rejected = true });
+        var positions = _services.GetRequiredService<CoScientist.Core.Agents.Ranking.JudgePositionStats>();
+        var before = positions.Snapshot().Verdicts;
+
+        await RunAsync(state, Settings(n: 6));
+
+        var second = state.Snapshot().Matches.Where(m => m.Cycle == 2).ToList();
+        Assert.DoesNotContain(second, m => m.HypothesisAId == rejected.Id || m.HypothesisBId == rejected.Id);
+        Assert.Equal(second.Count, positions.Snapshot().Verdicts - before);
+        Assert.All(second, m => Assert.Equal(m.HypothesisAId, m.ShownFirstId));
+        // Random order: the earlier-numbered hypothesis of a pair is shown first in some matches, not in others.
+        Assert.Contains(second, m => string.CompareOrdinal(m.HypothesisAId, m.HypothesisBId) < 0);
+        Assert.Contains(second, m => string.CompareOrdinal(m.HypothesisAId, m.HypothesisBId) > 0);
+        Assert.Equal(state.Snapshot().Ranked.Select(h => h.Id), state.Snapshot().Hypotheses.OrderByDescending(h => h.Elo).ThenBy(h => h.CycleCreated).ThenBy(h => h.Id).Select(h => h.Id));
+        Assert.All(state.Snapshot().Hypotheses.Where(h => h.MatchesPlayed > 0), h => Assert.NotNull(h.EloMargin));
+    }
+
+    [Fact]
     public async Task CallsRunInParallel_UpToTheConfiguredBoundOnly()
     {
         _server.Latency = TimeSpan.FromMilliseconds(150);

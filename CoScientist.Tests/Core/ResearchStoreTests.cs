@@ -80,7 +80,7 @@ public class ResearchStoreTests
         Assert.Equal(4, state.StartCycle());
         var added = state.Add(new HypothesisDraft("t", "s", "r", "p"));
         Assert.Equal("H028", added.Id); // 3 cycles × 9 hypotheses
-        Assert.Equal("M037", state.RecordMatch("H001", added.Id, added.Id, "why", false, [], 32).Id); // 3 cycles × 12 matches
+        Assert.Equal("M037", state.RecordMatch("H001", added.Id, added.Id, "why", false, []).Id); // 3 cycles × 12 matches
     }
 
     [Fact]

@@ -90,7 +90,7 @@ public sealed class SampleResearch(int seed, bool literature = true)
         void Play(string a, string b, bool debate)
         {
             var transcript = debate ? Enumerable.Range(0, 5).Select(i => new DebateTurn(i == 4 ? "judge" : i % 2 == 0 ? a : b, Text(800))).ToList() : [];
-            var match = state.RecordMatch(a, b, _random.Next(2) == 0 ? a : b, Text(450), debate, transcript, 32);
+            var match = state.RecordMatch(a, b, _random.Next(2) == 0 ? a : b, Text(450), debate, transcript);
             finished(new ResearchChanges { Matches = [match], Hypotheses = [state.Get(a), state.Get(b)] });
         }
     }

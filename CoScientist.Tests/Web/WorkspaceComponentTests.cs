@@ -24,9 +24,9 @@ internal static class SampleResearch
             var embedding = CoreHarness.SharedEmbeddings.Embed(h.Describe());
             state.Update(h.Id, x => x with { Review = review, Embedding = embedding });
         }
-        state.RecordMatch(a.Id, b.Id, a.Id, "A is more testable.", false, [new DebateTurn("Judge", "A is more testable.")], 32);
+        state.RecordMatch(a.Id, b.Id, a.Id, "A is more testable.", false, [new DebateTurn("Judge", "A is more testable.")]);
         state.RecordMatch(a.Id, c.Id, c.Id, "C explains more.", true,
-            [new DebateTurn("Advocate A", "A is simpler."), new DebateTurn("Advocate B", "C explains more."), new DebateTurn("Judge", "C explains more.")], 32);
+            [new DebateTurn("Advocate A", "A is simpler."), new DebateTurn("Advocate B", "C explains more."), new DebateTurn("Judge", "C explains more.")]);
         state.AddMetaReview(new MetaReview(1, ["Mechanisms are assumed"], "The gut-brain axis **leads**.", [c.Id], ["Test vagotomy cohorts"], ["Mouse model"]));
         state.FinishCycle(new CycleReport(1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, CycleOutcome.Completed,
             [new StepReport(CycleStep.Generation, 2, 100, 200, 0.001m, 0, TimeSpan.FromSeconds(1))], []));

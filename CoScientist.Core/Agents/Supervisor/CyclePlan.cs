@@ -31,7 +31,8 @@ public sealed record CyclePlan(
 
     public static CyclePlan For(ResearchSettings settings, ResearchSnapshot? research)
     {
-        var existing = research?.Hypotheses ?? [];
+        // Rejected hypotheses are out of the tournament (and evolution draws on it only).
+        var existing = (research?.Hypotheses ?? []).Where(h => !h.Rejected).ToList();
         var n = settings.HypothesesPerCycle;
         var batches = Enumerable.Range(0, (n + HypothesesPerGenerationCall - 1) / HypothesesPerGenerationCall)
             .Select(i => Math.Min(HypothesesPerGenerationCall, n - i * HypothesesPerGenerationCall))
@@ -41,10 +42,11 @@ public sealed record CyclePlan(
         var evolutions = contenders > 0 ? settings.EvolutionsPerCycle : 0;
         var budget = Math.Max(1, (int)Math.Round(settings.MatchBudgetFactor * n) - evolutions);
         var mainMatches = contenders >= 2 ? budget : 0;
-        // The scheduler gives the top two established hypotheses (both have played) a debate.
+        // The scheduler gives the closest pair of established hypotheses (both have played) at the top a debate.
         var debate = settings.DebateTurns > 0 && budget >= 2 && existing.Count(h => h.MatchesPlayed > 0) >= 2;
         var offspringMatches = contenders + evolutions >= 2 ? evolutions : 0;
-        return new CyclePlan(batches, n + existing.Count(h => h.Review is null), budget, mainMatches, debate,
+        var unreviewed = (research?.Hypotheses ?? []).Count(h => h.Review is null);
+        return new CyclePlan(batches, n + unreviewed, budget, mainMatches, debate,
             debate ? 2 * settings.DebateTurns : 0, evolutions, offspringMatches)
         {
             LiteratureQueryCalls = settings.LiteraturePapers > 0 ? 1 : 0,

@@ -22,7 +22,7 @@ namespace CoScientist.Core.Agents.Supervisor;
 /// failure that would hit every call alike (no key, out of credits, a limit) stops the cycle,
 /// and whatever was produced until then is kept.
 /// </summary>
-public sealed class CycleSupervisor(
+public sealed partial class CycleSupervisor(
     GenerationAgent generation,
     ReflectionAgent reflection,
     RankingAgent ranking,
@@ -31,6 +31,8 @@ public sealed class CycleSupervisor(
     MetaReviewAgent metaReview,
     LiteratureAgent literature,
     ReferenceVerifier verifier,
+    JudgePositionStats positions,
+    JudgeOrder order,
     TimeProvider clock,
     ILogger<CycleSupervisor> logger)
 {
@@ -43,6 +45,8 @@ public sealed class CycleSupervisor(
     private MetaReviewAgent MetaReviewer => metaReview;
     private LiteratureAgent Literature => literature;
     private ReferenceVerifier Verifier => verifier;
+    private JudgePositionStats Positions => positions;
+    private JudgeOrder Order => order;
     private ILogger Logger => logger;
     private TimeProvider Clock => clock;
 
@@ -78,7 +82,7 @@ public sealed class CycleSupervisor(
         }
     }
 
-    private sealed class CycleRun(CycleSupervisor s, ResearchState state, ResearchSettings settings, LlmCallContext call,
+    private sealed partial class CycleRun(CycleSupervisor s, ResearchState state, ResearchSettings settings, LlmCallContext call,
         ChannelWriter<CycleEvent> events, CancellationToken outer)
     {
         private readonly CancellationTokenSource _deadline = new(settings.CycleDeadline, s.Clock);
@@ -105,6 +109,7 @@ public sealed class CycleSupervisor(
             _cts = CancellationTokenSource.CreateLinkedTokenSource(outer, _deadline.Token);
             _checks = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
             var started = s.Clock.GetUtcNow();
+            state.Rerate(settings.VoteWeight);
             var cycle = state.StartCycle();
             _directive = state.TakeDirective();
             var outcome = CycleOutcome.Completed;
@@ -379,28 +384,6 @@ public sealed class CycleSupervisor(
                 s.Logger.LogInformation("Flagged {Count} near-duplicate hypotheses", flagged);
         }
 
-        private Task RankAsync(CycleStep step, Func<Hypothesis, bool> isNew, int budget, bool allowDebate)
-        {
-            var snapshot = state.Snapshot();
-            var graph = ProximityAgent.Graph(snapshot.Hypotheses);
-            var contenders = snapshot.Hypotheses.Select(h => new Contender(h.Id, h.Elo, isNew(h), h.MatchesPlayed)).ToList();
-            var plan = MatchScheduler.Schedule(contenders, budget, graph.Between,
-                (a, b) => snapshot.Matches.Count(m => (m.HypothesisAId == a && m.HypothesisBId == b) || (m.HypothesisAId == b && m.HypothesisBId == a)),
-                allowDebate && settings.DebateTurns > 0);
-            return RunItemsAsync(step, plan, m => $"{m.AId} vs {m.BId}", async (m, ct) =>
-            {
-                var a = state.Get(m.AId);
-                var b = state.Get(m.BId);
-                var context = _context with { Step = step };
-                var verdict = m.IsDebate
-                    ? await s.Ranking.DebateAsync(context, a, b, settings.DebateTurns, ct)
-                    : await s.Ranking.JudgeAsync(context, a, b, ct);
-                var match = state.RecordMatch(a.Id, b.Id, verdict.AWins ? a.Id : b.Id, verdict.Rationale, m.IsDebate,
-                    verdict.Transcript, settings.EloKFactor);
-                Emit(new MatchPlayed(match));
-            }, finishStep: step == CycleStep.Ranking);
-        }
-
         private async Task EvolveAsync(int cycle)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -431,12 +414,15 @@ public sealed class CycleSupervisor(
 
         /// <summary>Runs one step's items concurrently (the LLM layer applies the parallel bound per call).</summary>
         private async Task RunItemsAsync<T>(CycleStep step, IReadOnlyList<T> items, Func<T, string> label,
-            Func<T, CancellationToken, Task> work, bool finishStep = true)
+            Func<T, CancellationToken, Task> work, bool finishStep = true, StepCounter? counter = null)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var failuresBefore = _failures.Count;
-            var done = 0;
-            Emit(new StepStarted(step, items.Count));
+            if (counter is null)
+            {
+                counter = new StepCounter(items.Count);
+                Emit(new StepStarted(step, items.Count));
+            }
             await Task.WhenAll(items.Select(async item =>
             {
                 try
@@ -452,7 +438,7 @@ public sealed class CycleSupervisor(
                 {
                     Fail(step, label(item), ex);
                 }
-                Emit(new StepProgress(step, Interlocked.Increment(ref done), items.Count, _meter.TotalCost));
+                Emit(new StepProgress(step, Interlocked.Increment(ref counter.Done), counter.Total, _meter.TotalCost));
             }));
             if (finishStep)
                 FinishStep(step, _failures.Count - failuresBefore, watch.Elapsed);

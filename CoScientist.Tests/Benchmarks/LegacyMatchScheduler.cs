@@ -1,16 +1,17 @@
-namespace CoScientist.Core.Agents.Ranking;
+namespace CoScientist.Tests.Benchmarks;
 
-public sealed record Contender(string Id, double Elo, bool IsNew, int MatchesPlayed);
+public sealed record LegacyContender(string Id, double Elo, bool IsNew, int MatchesPlayed);
 
-public sealed record ScheduledMatch(string AId, string BId, bool IsDebate);
+public sealed record LegacyMatch(string AId, string BId, bool IsDebate);
 
 /// <summary>
+/// The scheduler before issue #11, kept as the tournament benchmark's baseline ("today's"): one-shot, before any verdict.
 /// Picks which pairs play this cycle, within a match budget, instead of a round robin whose cost
 /// grows with the square of the hypotheses. Greedy by a pair score: hypotheses that have not
 /// played yet come first, then close Elo ratings and similar pairs (the informative matches),
 /// while pairs already played and hypotheses already busy this cycle are pushed back.
 /// </summary>
-public static class MatchScheduler
+public static class LegacyMatchScheduler
 {
     private const double NewcomerBonus = 100;
     private const double EloGapPenaltyPer100 = 10;
@@ -18,14 +19,14 @@ public static class MatchScheduler
     private const double RematchPenalty = 30;
     private const double BusyPenalty = 8;
 
-    public static IReadOnlyList<ScheduledMatch> Schedule(
-        IReadOnlyList<Contender> contenders,
+    public static IReadOnlyList<LegacyMatch> Schedule(
+        IReadOnlyList<LegacyContender> contenders,
         int budget,
         Func<string, string, double?> similarity,
         Func<string, string, int> timesPlayed,
         bool allowDebate)
     {
-        var plan = new List<ScheduledMatch>();
+        var plan = new List<LegacyMatch>();
         if (contenders.Count < 2 || budget <= 0)
             return plan;
 
@@ -37,7 +38,7 @@ public static class MatchScheduler
             var top = contenders.Where(c => c.MatchesPlayed > 0).OrderByDescending(c => c.Elo).ThenBy(c => c.Id).Take(2).ToList();
             if (top.Count == 2)
             {
-                plan.Add(new ScheduledMatch(top[0].Id, top[1].Id, IsDebate: true));
+                plan.Add(new LegacyMatch(top[0].Id, top[1].Id, IsDebate: true));
                 Count(top[0].Id, top[1].Id);
             }
         }
@@ -45,7 +46,7 @@ public static class MatchScheduler
         var ordered = contenders.OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
         while (plan.Count < budget)
         {
-            (Contender A, Contender B)? best = null;
+            (LegacyContender A, LegacyContender B)? best = null;
             var bestScore = double.NegativeInfinity;
             for (var i = 0; i < ordered.Count; i++)
             for (var j = i + 1; j < ordered.Count; j++)
@@ -58,12 +59,12 @@ public static class MatchScheduler
                 }
             }
             var (a, b) = best!.Value;
-            plan.Add(new ScheduledMatch(a.Id, b.Id, IsDebate: false));
+            plan.Add(new LegacyMatch(a.Id, b.Id, IsDebate: false));
             Count(a.Id, b.Id);
         }
         return plan;
 
-        double Score(Contender a, Contender b)
+        double Score(LegacyContender a, LegacyContender b)
         {
             var score = 0.0;
             if (a.IsNew && busy[a.Id] == 0) score += NewcomerBonus;
