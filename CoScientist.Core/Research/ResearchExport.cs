@@ -58,7 +58,7 @@ public static class ResearchExport
         md.AppendLine($"Cycles: {research.Cycle} · hypotheses: {research.Hypotheses.Count} · matches: {research.Matches.Count} · " +
                       $"cost: ${research.Reports.Sum(r => r.CostUsd).ToString("0.0000", inv)} · exported {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
         if (settings is not null)
-            md.AppendLine($"Settings: model `{settings.Model}`, {settings.HypothesesPerCycle} hypotheses per cycle, Elo K {settings.EloKFactor.ToString(inv)}, " +
+            md.AppendLine($"Settings: model `{settings.Model}`, {settings.HypothesesPerCycle} hypotheses per cycle, " +
                           $"top-k {settings.TopK}, temperatures generation {settings.GenerationTemperature.ToString(inv)} / reflection {settings.ReflectionTemperature.ToString(inv)}.").AppendLine();
 
         if (research.LatestMetaReview is { } meta)
