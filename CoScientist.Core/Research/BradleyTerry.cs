@@ -33,8 +33,18 @@ public static class BradleyTerry
     /// <summary>Elo points per natural-log unit of odds.</summary>
     private static readonly double Scale = 400 / Math.Log(10);
 
+    /// <summary>
+    /// How far an offspring's prior lets it stand from its parents' mean, in Elo points: evolution keeps most of what its
+    /// parents had, so an untried offspring starts near them rather than at 1200 with the newcomers.
+    /// </summary>
+    public const double DefaultOffspringSd = 100;
+
+    /// <param name="parents">
+    /// An offspring's parents: its prior is centred on their mean rating (with <paramref name="offspringSd"/>) instead of
+    /// 1200. Parents not among <paramref name="ids"/> are ignored; with none left the offspring has the ordinary prior.
+    /// </param>
     public static IReadOnlyDictionary<string, FittedRating> Fit(IReadOnlyList<string> ids, IEnumerable<Comparison> comparisons,
-        double priorSd = DefaultPriorSd)
+        double priorSd = DefaultPriorSd, Func<string, IReadOnlyList<string>>? parents = null, double offspringSd = DefaultOffspringSd)
     {
         var n = ids.Count;
         var index = new Dictionary<string, int>(n);
@@ -51,23 +61,23 @@ public static class BradleyTerry
             seen[l] += c.Weight;
         }
         var edges = pairs.Select(p => (p.Key.W, p.Key.L, Weight: p.Value)).ToArray();
-        var precision = Math.Pow(Scale / priorSd, 2);
+        var prior = Priors(ids, index, parents, Math.Pow(Scale / priorSd, 2), Math.Pow(Scale / offspringSd, 2));
 
         var theta = new double[n];
         for (var iteration = 0; iteration < 100; iteration++)
         {
-            var (gradient, hessian) = Derivatives(theta, edges, precision);
+            var (gradient, hessian) = Derivatives(theta, edges, prior);
             var step = Cholesky.Solve(hessian, gradient);
             for (var i = 0; i < n; i++) step[i] = -step[i];
             // Damped Newton: the objective is strictly convex, so halving until it decreases always ends.
-            var f0 = Objective(theta, edges, precision);
+            var f0 = Objective(theta, edges, prior);
             var slope = gradient.Zip(step, (g, s) => g * s).Sum();
             var t = 1.0;
             double[] next;
             while (true)
             {
                 next = theta.Zip(step, (x, s) => x + t * s).ToArray();
-                if (Objective(next, edges, precision) <= f0 + 1e-4 * t * slope || t < 1e-10) break;
+                if (Objective(next, edges, prior) <= f0 + 1e-4 * t * slope || t < 1e-10) break;
                 t /= 2;
             }
             var moved = step.Select(s => Math.Abs(t * s)).DefaultIfEmpty(0).Max();
@@ -75,7 +85,7 @@ public static class BradleyTerry
             if (moved < 1e-10) break;
         }
 
-        var covariance = CentredVariances(Cholesky.Inverse(Derivatives(theta, edges, precision).Hessian));
+        var covariance = CentredVariances(Cholesky.Inverse(Derivatives(theta, edges, prior).Hessian));
         var result = new Dictionary<string, FittedRating>(n);
         for (var i = 0; i < n; i++)
             result[ids[i]] = new FittedRating(EloRating.InitialRating + Scale * theta[i], Z95 * Scale * Math.Sqrt(covariance[i]), seen[i]);
@@ -105,23 +115,57 @@ public static class BradleyTerry
     /// <summary>The chance that a hypothesis rated <paramref name="a"/> beats one rated <paramref name="b"/>.</summary>
     public static double WinProbability(double a, double b) => EloRating.ExpectedScore(a, b);
 
-    private static double Objective(double[] theta, (int W, int L, double Weight)[] edges, double precision)
+    /// <summary>
+    /// The prior as a sum of Gaussian terms, each on a linear combination of ratings: θi for an original hypothesis,
+    /// θi − mean(θ parents) for an offspring. Parents are always older than their offspring, so the terms chain back to
+    /// ordinary priors and together stay positive definite.
+    /// </summary>
+    private static PriorTerm[] Priors(IReadOnlyList<string> ids, Dictionary<string, int> index, Func<string, IReadOnlyList<string>>? parents,
+        double precision, double offspringPrecision)
+    {
+        var terms = new PriorTerm[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var known = (parents?.Invoke(ids[i]) ?? []).Select(p => index.GetValueOrDefault(p, -1)).Where(p => p >= 0 && p != i).Distinct().ToArray();
+            terms[i] = known.Length == 0
+                ? new PriorTerm([i], [1], precision)
+                : new PriorTerm([i, .. known], [1, .. known.Select(_ => -1.0 / known.Length)], offspringPrecision);
+        }
+        return terms;
+    }
+
+    private sealed record PriorTerm(int[] Indices, double[] Coefficients, double Precision)
+    {
+        public double Value(double[] theta)
+        {
+            var v = 0.0;
+            for (var k = 0; k < Indices.Length; k++) v += Coefficients[k] * theta[Indices[k]];
+            return v;
+        }
+    }
+
+    private static double Objective(double[] theta, (int W, int L, double Weight)[] edges, PriorTerm[] prior)
     {
         var f = 0.0;
-        foreach (var x in theta) f += 0.5 * precision * x * x;
+        foreach (var t in prior) f += 0.5 * t.Precision * Math.Pow(t.Value(theta), 2);
         foreach (var (w, l, weight) in edges) f += weight * Softplus(theta[l] - theta[w]); // −log σ(θw − θl)
         return f;
     }
 
-    private static (double[] Gradient, double[,] Hessian) Derivatives(double[] theta, (int W, int L, double Weight)[] edges, double precision)
+    private static (double[] Gradient, double[,] Hessian) Derivatives(double[] theta, (int W, int L, double Weight)[] edges, PriorTerm[] prior)
     {
         var n = theta.Length;
         var g = new double[n];
         var h = new double[n, n];
-        for (var i = 0; i < n; i++)
+        foreach (var t in prior)
         {
-            g[i] = precision * theta[i];
-            h[i, i] = precision;
+            var v = t.Value(theta);
+            for (var a = 0; a < t.Indices.Length; a++)
+            {
+                g[t.Indices[a]] += t.Precision * t.Coefficients[a] * v;
+                for (var b = 0; b < t.Indices.Length; b++)
+                    h[t.Indices[a], t.Indices[b]] += t.Precision * t.Coefficients[a] * t.Coefficients[b];
+            }
         }
         foreach (var (w, l, weight) in edges)
         {

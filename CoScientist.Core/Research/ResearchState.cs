@@ -120,7 +120,11 @@ public sealed class ResearchState(string goal)
                 EloHistory = [new EloPoint(_cycle, EloRating.InitialRating)],
             };
             _hypotheses.Add(hypothesis);
-            return hypothesis;
+            if (hypothesis.ParentIds.Count == 0) return hypothesis;
+            // An offspring's prior is centred on its parents (BradleyTerry.Fit): it enters at their rating, not at 1200.
+            Refit();
+            _hypotheses[^1] = _hypotheses[^1] with { EloHistory = [new EloPoint(_cycle, _hypotheses[^1].Elo)] };
+            return _hypotheses[^1];
         }
     }
 
@@ -249,7 +253,9 @@ public sealed class ResearchState(string goal)
     // Rejected hypotheses stay in the fit: their matches still say something about the hypotheses they met.
     private void Refit()
     {
-        var fit = BradleyTerry.Fit(_hypotheses.Select(h => h.Id).ToList(), Comparison.From(_matches, _votes, _voteWeight));
+        var parents = _hypotheses.ToDictionary(h => h.Id, h => h.ParentIds);
+        var fit = BradleyTerry.Fit(_hypotheses.Select(h => h.Id).ToList(), Comparison.From(_matches, _votes, _voteWeight),
+            parents: id => parents.GetValueOrDefault(id, []));
         for (var i = 0; i < _hypotheses.Count; i++)
         {
             var rating = fit[_hypotheses[i].Id];

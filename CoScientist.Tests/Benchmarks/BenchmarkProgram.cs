@@ -42,6 +42,8 @@ public static class BenchmarkProgram
             await LiteratureBenchmark.RunAsync();
         if (which is "all" or "tournament")
             await TournamentBenchmark.RunAsync();
+        if (which is "tournament-quick")
+            await TournamentBenchmark.RunAsync(quick: true);
         if (which is "all" or "references")
             await ReferenceBenchmark.RunAsync(live: args.Contains("--live"));
         return 0;

@@ -10,7 +10,8 @@ namespace CoScientist.Tests.Benchmarks;
 /// </summary>
 public static class TournamentBenchmark
 {
-    private const int Runs = 300, Cycles = 5, N = 6, Offspring = 3, MainBudget = 2 * N - Offspring, Parallel = 4;
+    private static int Runs = 300;
+    private const int Cycles = 5, N = 6, Offspring = 3, MainBudget = 2 * N - Offspring, Parallel = 4;
 
     private sealed record Judge(string Name, Func<double, double, Random, bool> BetterWins);
     private enum Method { New, Today, Random, RoundRobin }
@@ -21,6 +22,9 @@ public static class TournamentBenchmark
         public readonly List<string> Ids = [];
         public readonly Dictionary<string, double> Quality = [];
         public readonly Dictionary<string, int> Born = [];
+        public readonly Dictionary<string, string> Parent = [];
+        /// <summary>Whether the fit centres an offspring's prior on its parent, as the app does (the new tournament only).</summary>
+        public bool UseParents;
         public readonly List<(string A, string B, string Winner, int Cycle)> Verdicts = [];
         public readonly Dictionary<string, double> Elo = []; // today's sequential Elo
         public Random Random { get; } = new(seed);
@@ -39,11 +43,14 @@ public static class TournamentBenchmark
 
         public int Played(string id) => Verdicts.Count(v => v.A == id || v.B == id);
         public int Met(string a, string b) => Verdicts.Count(v => (v.A == a && v.B == b) || (v.A == b && v.B == a));
-        public IReadOnlyDictionary<string, FittedRating> Fit() => BradleyTerry.Fit(Ids, Verdicts.Select(v => new Comparison(v.Winner, v.A == v.Winner ? v.B : v.A)));
+        public IReadOnlyDictionary<string, FittedRating> Fit() => BradleyTerry.Fit(Ids, Verdicts.Select(v => new Comparison(v.Winner, v.A == v.Winner ? v.B : v.A)),
+            parents: UseParents ? id => Parent.TryGetValue(id, out var p) ? [p] : [] : null);
     }
 
-    public static Task RunAsync()
+    /// <param name="quick">For tuning: the new tournament alone, judge right 80%, 100 runs (a few seconds).</param>
+    public static Task RunAsync(bool quick = false)
     {
+        if (quick) Runs = 100;
         Judge[] judges =
         [
             new("right 70%", (_, _, r) => r.NextDouble() < 0.7),
@@ -54,11 +61,11 @@ public static class TournamentBenchmark
         ];
         Console.WriteLine($"Tournament: {Runs} runs, {Cycles} cycles of N = {N} (+{Offspring} offspring), {MainBudget + Offspring} verdicts a cycle " +
                           "(round robin: every pair once); values after cycles 1..5");
-        foreach (var judge in judges)
+        foreach (var judge in quick ? judges[1..2] : judges)
         {
             Console.WriteLine($"  judge {judge.Name}");
             Console.WriteLine("    method       verdicts/cycle  Kendall tau                      top-3 overlap                    percentile of rated #1");
-            foreach (var method in Enum.GetValues<Method>())
+            foreach (var method in quick ? [Method.New] : Enum.GetValues<Method>())
             {
                 var tau = new double[Cycles];
                 var overlap = new double[Cycles];
@@ -67,6 +74,7 @@ public static class TournamentBenchmark
                 for (var run = 0; run < Runs; run++)
                 {
                     var world = new World(1000 + run);
+                    world.UseParents = method == Method.New;
                     for (var cycle = 1; cycle <= Cycles; cycle++)
                     {
                         PlayCycle(world, method, judge, cycle);
@@ -92,7 +100,12 @@ public static class TournamentBenchmark
         Rank(world, method, judge, cycle, MainBudget, allowDebate: cycle > 1, isNew: id => world.Born[id] == cycle && world.Played(id) == 0);
         // Offspring near the quality of their parents, the three rated highest.
         var parents = Rated(world, method).Take(Offspring).ToList();
-        var children = parents.Select(p => world.Add(world.Quality[p] + 0.5 * Gaussian(world.Random), cycle)).ToHashSet();
+        var children = parents.Select(p =>
+        {
+            var child = world.Add(world.Quality[p] + 0.5 * Gaussian(world.Random), cycle);
+            world.Parent[child] = p;
+            return child;
+        }).ToHashSet();
         Rank(world, method, judge, cycle, Offspring, allowDebate: false, isNew: id => children.Contains(id) && world.Played(id) == 0);
     }
 

@@ -136,6 +136,26 @@ public class RatingTests
     }
 
     [Fact]
+    public void AnEvolvedHypothesis_EntersAtItsParentsRating_AndItsOwnVerdictsStillMoveIt()
+    {
+        var state = new ResearchState("goal");
+        state.StartCycle();
+        var strong = state.Add(new HypothesisDraft("Strong", "s", "r", "p"));
+        var weak = state.Add(new HypothesisDraft("Weak", "s", "r", "p"));
+        for (var i = 0; i < 3; i++) state.RecordMatch(strong.Id, weak.Id, strong.Id, "stronger", false, [], shownFirstId: strong.Id);
+        var parentElo = state.Get(strong.Id).Elo;
+
+        var child = state.Add(new HypothesisDraft("Child", "s", "r", "p"), HypothesisOrigin.Evolved, [strong.Id]);
+        var fresh = state.Add(new HypothesisDraft("Fresh", "s", "r", "p"));
+
+        Assert.InRange(child.Elo, parentElo - 1, parentElo + 1);
+        Assert.Equal(child.Elo, child.EloHistory[0].Elo);
+        Assert.Equal(1200, fresh.Elo, 6);
+        state.RecordMatch(child.Id, fresh.Id, fresh.Id, "fresh is better", false, [], shownFirstId: child.Id);
+        Assert.True(state.Get(child.Id).Elo < child.Elo - 20);
+    }
+
+    [Fact]
     public void TopThree_AreSettledOnlyWhenTheirIntervalsClearTheRest()
     {
         var ids = new[] { "H001", "H002", "H003", "H004", "H005" };

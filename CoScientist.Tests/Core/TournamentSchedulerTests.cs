@@ -24,16 +24,31 @@ public class TournamentSchedulerTests
     }
 
     [Fact]
-    public void EveryNewcomer_PlaysFirst_AgainstTheEstablishedLeaders()
+    public void NewcomersRatedIntoTheTopThree_PlayFirst_AgainstTheEstablishedLeaders()
     {
         var old = Enumerable.Range(1, 6).Select(i => Rated(i, 1000 + 60 * i)).ToList();
-        var contenders = old.Concat(Enumerable.Range(7, 4).Select(Newcomer)).ToList();
+        // Offspring enter at their parents' rating: here above the third leader (1240).
+        var offspring = Enumerable.Range(7, 4).Select(i => Newcomer(i) with { Elo = 1300 }).ToList();
 
-        var round = TournamentScheduler.NextRound(contenders, width: 4, remaining: 9, NeverMet, NotThisCycle);
+        var round = TournamentScheduler.NextRound([.. old, .. offspring], width: 4, remaining: 9, NeverMet, NotThisCycle);
 
         Assert.Equal(["H007", "H008", "H009", "H010"], round.Select(m => m.AId).Order());
         // The leaders, each once in a round: the top three, then the next.
         Assert.Equal(["H003", "H004", "H005", "H006"], round.Select(m => m.BId).Order());
+    }
+
+    [Fact]
+    public void FreshNewcomersBelowTheTopThree_MeetEachOther_SparingTheLeadersVerdicts()
+    {
+        var old = Enumerable.Range(1, 6).Select(i => Rated(i, 1000 + 60 * i)).ToList();
+        var fresh = Enumerable.Range(7, 4).Select(Newcomer).ToList(); // at 1200, below the third leader (1240)
+
+        var round = TournamentScheduler.NextRound([.. old, .. fresh], width: 4, remaining: 9, NeverMet, NotThisCycle);
+        var newcomerMatches = round.Where(m => m.AId.CompareTo("H007") >= 0 || m.BId.CompareTo("H007") >= 0).ToList();
+
+        Assert.Equal(2, newcomerMatches.Count);
+        Assert.All(newcomerMatches, m => Assert.True(m.AId.CompareTo("H007") >= 0 && m.BId.CompareTo("H007") >= 0));
+        Assert.Equal(4, round.Count); // the two slots saved go to the close pairs at the top
     }
 
     [Fact]

@@ -16,9 +16,9 @@ public sealed record ScheduledMatch(string AId, string BId, bool IsDebate);
 
 /// <summary>
 /// Picks the next round of matches from the ratings as they stand, so each round's verdicts steer the next: every
-/// newcomer first meets one of the established leaders (or, with none, another newcomer); the rest of the budget goes
-/// to close, uncertain pairs among the hypotheses that could plausibly be in the top three. A pair whose outcome is
-/// near certain (one side above <see cref="NearCertain"/>) is not played while any other pair is left.
+/// newcomer plays first, against one of the established leaders if it is already rated among the top three, otherwise
+/// against another newcomer; the rest of the budget goes to close, uncertain pairs among the hypotheses that could
+/// plausibly be in the top three. A pair whose outcome is near certain (one side above <see cref="NearCertain"/>) is not played while any other pair is left.
 /// </summary>
 public static class TournamentScheduler
 {
@@ -42,17 +42,21 @@ public static class TournamentScheduler
         var leaders = contenders.Where(c => !c.IsNew && c.MatchesPlayed > 0)
             .OrderByDescending(c => topChance[c.Id]).ThenByDescending(c => c.Elo).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
 
-        // Newcomers first, each against a different leader while there are leaders to go round.
+        // Newcomers first. One rated into the top three (an offspring starts at its parents' rating) meets a different
+        // leader each; the others meet each other: a fresh hypothesis at 1200 is rarely the best, and a win over another
+        // newcomer lifts it to where the close pairs at the top pick it up, for half the verdicts.
         var newcomers = contenders.Where(c => c.IsNew && c.MatchesPlayed == 0).OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
         var nextLeader = 0;
+        var third = leaders.Count >= TopSize ? leaders.Select(l => l.Elo).OrderDescending().ElementAt(TopSize - 1) : double.NegativeInfinity;
         foreach (var newcomer in newcomers)
         {
             if (round.Count >= limit) break;
             if (busy.Contains(newcomer.Id)) continue;
-            var opponent = leaders.Count > 0
+            var contends = newcomer.Elo >= third;
+            var opponent = leaders.Count > 0 && contends
                 ? leaders.Skip(nextLeader).Concat(leaders.Take(nextLeader)).FirstOrDefault(l => !busy.Contains(l.Id))
                 : newcomers.FirstOrDefault(o => o.Id != newcomer.Id && !busy.Contains(o.Id));
-            if (leaders.Count > 0) nextLeader = (nextLeader + 1) % Math.Min(leaders.Count, TopSize);
+            if (leaders.Count > 0 && contends) nextLeader = (nextLeader + 1) % Math.Min(leaders.Count, TopSize);
             opponent ??= contenders.Where(o => o.Id != newcomer.Id && !busy.Contains(o.Id)).OrderByDescending(o => topChance[o.Id]).FirstOrDefault();
             if (opponent is null) break;
             Add(newcomer, opponent, debate: false);
