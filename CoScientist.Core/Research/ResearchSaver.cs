@@ -19,11 +19,12 @@ internal sealed class ResearchSaver(IResearchStore store, TimeProvider clock, IL
             switch (e)
             {
                 case CycleStarted started:
-                    // The cycle took the owner's directive: it is no longer pending.
+                    // The cycle took the owner's directive: it is no longer pending. Its settings become the research's,
+                    // so a page reopened later offers them (the weight of votes, say).
                     await store.SaveChangesAsync(id, new ResearchChanges
                     {
                         Directive = new DirectiveChange(research.Snapshot().PendingDirective),
-                        Summary = Summary(research, running: started.Cycle),
+                        Summary = Summary(research, running: started.Cycle) with { Settings = research.LastSettings },
                     });
                     break;
                 case HypothesisAdded added:

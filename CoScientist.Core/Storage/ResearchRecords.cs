@@ -46,7 +46,11 @@ public sealed record ResearchRecord
 }
 
 /// <summary>The running totals a research's list entry shows, saved as a cycle progresses.</summary>
-public sealed record ResearchSummary(int Cycles, decimal CostUsd, DateTimeOffset LastActivityAt, int? RunningCycle);
+public sealed record ResearchSummary(int Cycles, decimal CostUsd, DateTimeOffset LastActivityAt, int? RunningCycle)
+{
+    /// <summary>The settings of the cycle starting now, kept as the research's own so a reopened page offers them again.</summary>
+    public ResearchSettings? Settings { get; init; }
+}
 
 /// <summary>
 /// What changed since the last save, written in one transaction: hypotheses are upserted whole (a review,

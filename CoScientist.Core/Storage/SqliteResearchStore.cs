@@ -149,6 +149,12 @@ public sealed partial class SqliteResearchStore : IResearchStore
         command.Parameters.AddWithValue("$cost", (double)summary.CostUsd);
         command.Parameters.AddWithValue("$activity", Time(summary.LastActivityAt));
         command.Parameters.AddWithValue("$running", (object?)summary.RunningCycle ?? DBNull.Value);
+        if (summary.Settings is { } settings)
+        {
+            command.CommandText = command.CommandText.Replace(" WHERE id = $id;", ", settings_json = $settings, model = $model WHERE id = $id;");
+            command.Parameters.AddWithValue("$settings", ResearchJson.Write(settings));
+            command.Parameters.AddWithValue("$model", settings.Model);
+        }
         return command.ExecuteNonQuery() > 0;
     }
 

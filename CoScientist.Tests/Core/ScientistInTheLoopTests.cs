@@ -36,15 +36,15 @@ public sealed class ScientistInTheLoopTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    private CycleRequest Request() => new("Explain antibiotic resistance",
-        _services.GetRequiredService<IOptions<ResearchOptions>>().Value.ToSettings(), KeyKind.Operator, new ClientKey("ip", "browser"), "s",
+    private CycleRequest Request(double voteWeight = 0) => new("Explain antibiotic resistance",
+        _services.GetRequiredService<IOptions<ResearchOptions>>().Value.ToSettings() with { VoteWeight = voteWeight }, KeyKind.Operator, new ClientKey("ip", "browser"), "s",
         new SessionQuota(_services.GetRequiredService<IOptions<DeploymentOptions>>().Value,
             _services.GetRequiredService<IOptions<CostControlOptions>>().Value, TimeProvider.System), null);
 
-    private async Task<LiveResearch> RunCycleAsync(LiveResearch? research = null)
+    private async Task<LiveResearch> RunCycleAsync(LiveResearch? research = null, double voteWeight = 0)
     {
         research ??= _host.Create();
-        var admitted = await _host.StartCycleAsync(research, Request(), new LlmCallContext(), Owner);
+        var admitted = await _host.StartCycleAsync(research, Request(voteWeight), new LlmCallContext(), Owner);
         Assert.True(admitted.IsAdmitted, admitted.InputError);
         await research.Run;
         return research;
@@ -56,6 +56,17 @@ public sealed class ScientistInTheLoopTests : IAsyncLifetime
         var reloaded = await _host.OpenAsync(research.Id);
         Assert.NotSame(research, reloaded); // nobody held it: this one comes from the store
         return reloaded!;
+    }
+
+    [Fact]
+    public async Task TheVoteWeightChosenForALaterCycle_IsWhatTheReopenedResearchOffers()
+    {
+        var research = await RunCycleAsync(voteWeight: 0);
+        await RunCycleAsync(research, voteWeight: 2);
+
+        var reopened = await ReloadAsync(research);
+
+        Assert.Equal(2, reopened.LastSettings!.VoteWeight);
     }
 
     [Fact]
