@@ -127,10 +127,5 @@ internal sealed class LiteratureFetcher(
         return LiteratureResult.Fail(source, error);
     }
 
-    private string Name => source switch
-    {
-        LiteratureSource.ArXiv => "arXiv",
-        LiteratureSource.EuropePmc => "Europe PMC",
-        _ => "Crossref",
-    };
+    private string Name => PaperText.SourceName(source);
 }

@@ -7,7 +7,7 @@ namespace CoScientist.Core.Literature;
 /// <summary>One source's lookups since the server started: asked, answered from the cache, sent, retried, failed.</summary>
 public sealed record LiteratureSourceStats(LiteratureSource Source, long Lookups, long CacheHits, long Requests, long Retries, long Failures)
 {
-    public string Name => new Research.LiteratureSourceReport(Source, 0).Name;
+    public string Name => PaperText.SourceName(Source);
 }
 
 /// <summary>

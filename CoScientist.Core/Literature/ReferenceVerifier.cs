@@ -151,7 +151,7 @@ public sealed partial class ReferenceVerifier(CrossrefClient crossref, ArxivClie
     private static Reference Unverified(Reference reference, string note) =>
         reference with { Status = ReferenceStatus.Unverified, Record = null, Note = note };
 
-    private static string Name(LiteratureSource source) => source == LiteratureSource.ArXiv ? "arXiv" : source.ToString();
+    private static string Name(LiteratureSource source) => PaperText.SourceName(source);
 
     /// <summary>What the checks found on the way, for the note of a reference left unverified.</summary>
     private sealed class Findings

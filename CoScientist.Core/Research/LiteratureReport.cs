@@ -5,12 +5,7 @@ namespace CoScientist.Core.Research;
 /// <summary>What one source answered on a cycle's Literature step: how many papers, or why none.</summary>
 public sealed record LiteratureSourceReport(LiteratureSource Source, int Papers, bool FromCache = false, string? Error = null)
 {
-    public string Name => Source switch
-    {
-        LiteratureSource.ArXiv => "arXiv",
-        LiteratureSource.EuropePmc => "Europe PMC",
-        _ => "Crossref",
-    };
+    public string Name => PaperText.SourceName(Source);
 
     public string Describe() => Error is { } error
         ? $"{Name}: unavailable ({error.TrimEnd('.')})"
