@@ -40,6 +40,8 @@ public static class CoreServiceCollectionExtensions
 
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Distributed.ScaleOut>();
+        services.AddSingleton<Distributed.RedisConnection>();
         services.AddHttpClient("openrouter", (sp, http) =>
         {
             http.Timeout = Timeout.InfiniteTimeSpan; // the SDK's NetworkTimeout bounds each attempt

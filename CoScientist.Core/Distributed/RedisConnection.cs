@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace CoScientist.Core.Distributed;
+
+/// <summary>
+/// The one connection to Redis this instance shares among its users (a multiplexer is meant to be shared).
+/// It never blocks start-up on Redis: while Redis is unreachable, operations throw and the callers fail closed
+/// (no LLM call without a reservation); the multiplexer reconnects by itself when Redis is back.
+/// Every key this app writes starts with <see cref="Prefix"/>.
+/// </summary>
+public sealed class RedisConnection : IDisposable
+{
+    public const string Prefix = "coscientist:";
+    private readonly ILogger<RedisConnection> _logger;
+
+    public RedisConnection(ScaleOut scaleOut, ILogger<RedisConnection> logger)
+    {
+        _logger = logger;
+        var options = ConfigurationOptions.Parse(scaleOut.RedisConnectionString
+            ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set."));
+        options.AbortOnConnectFail = false;   // start without Redis; reconnect in the background
+        options.ConnectTimeout = Math.Min(options.ConnectTimeout, 3000);
+        options.SyncTimeout = Math.Min(options.SyncTimeout, 3000);
+        options.AsyncTimeout = Math.Min(options.AsyncTimeout, 3000);
+        options.ConnectRetry = 1;
+        Multiplexer = ConnectionMultiplexer.Connect(options);
+        Multiplexer.ConnectionFailed += (_, e) => _logger.LogError("Redis connection lost ({Failure}); calls that need it are refused until it is back", e.FailureType);
+        Multiplexer.ConnectionRestored += (_, _) => _logger.LogWarning("Redis connection restored");
+    }
+
+    public IConnectionMultiplexer Multiplexer { get; }
+
+    public IDatabase Database => Multiplexer.GetDatabase();
+
+    public static RedisKey Key(string name) => Prefix + name;
+
+    /// <summary>The failures that mean Redis cannot answer right now (down, restarting, unreachable, too slow).</summary>
+    public static bool IsFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException
+        || (ex is RedisServerException server && server.Message.StartsWith("LOADING", StringComparison.Ordinal));
+
+    /// <summary>Throws unless Redis answers a PING now (readiness).</summary>
+    public async Task CheckAsync() => await Database.PingAsync();
+
+    public void Dispose() => Multiplexer.Dispose();
+}
