@@ -15,6 +15,9 @@ public sealed partial class SpendGuard
 {
     private readonly RedisSpendCounters? _shared;
     private SharedSpend _lastShared = new(0, 0, 0, 0, false);
+    // SQLite takes one writer at a time: callers queue here, reservations without holding a thread, rather than many
+    // threads sleeping in its busy handler while Redis replies wait for a free thread.
+    private readonly SemaphoreSlim _ledgerGate = new(1, 1);
 
     public const string SharedStoreMessage =
         "The server's shared budget store is temporarily unavailable, so no LLM call is made; try again in a minute. Everything finished so far is kept.";
@@ -56,7 +59,15 @@ public sealed partial class SpendGuard
                 var result = await shared.TryHoldAsync(day, month, field, call.ReservedUsd, options.DailyCap, options.MonthlyCap, dayFloor, monthFloor);
                 if (result.Status == HoldStatus.Held && field is null)
                 {
-                    ledgerId = Record(call with { At = now });
+                    await _ledgerGate.WaitAsync(cancellationToken);
+                    try
+                    {
+                        ledgerId = Record(call with { At = now });
+                    }
+                    finally
+                    {
+                        _ledgerGate.Release();
+                    }
                     field = $"{shared.InstanceId}:{ledgerId}";
                     result = await shared.TryHoldAsync(day, month, field, call.ReservedUsd, options.DailyCap, options.MonthlyCap, dayFloor, monthFloor);
                 }
@@ -121,7 +132,15 @@ public sealed partial class SpendGuard
 
     private void SharedSettle(SpendReservation reservation, Llm.LlmUsage? usage, string? error, decimal actual, CallStatus status)
     {
-        actual = WriteSettlement(reservation, usage, error, actual, status); // the ledger first: a seed reads it
+        _ledgerGate.Wait();
+        try
+        {
+            actual = WriteSettlement(reservation, usage, error, actual, status); // the ledger first: a seed reads it
+        }
+        finally
+        {
+            _ledgerGate.Release();
+        }
         lock (_gate) _settledHere += actual;
         if (reservation.SharedField is { } field)
             _shared!.Release(reservation.Day, reservation.Month, field, actual, reservation.WorstCaseUsd);

@@ -29,7 +29,7 @@ public sealed partial class RedisSpendCounters
     private readonly RedisConnection _redis;
     private readonly SpendLedger _ledger;
     private readonly ILogger<RedisSpendCounters> _logger;
-    private readonly ConcurrentQueue<Func<IDatabase, Task>> _pending = new();
+    private readonly ConcurrentQueue<Action<IDatabase>> _pending = new();
     private int _subscribed;
 
     public RedisSpendCounters(RedisConnection redis, SpendLedger ledger, ILogger<RedisSpendCounters> logger)
@@ -61,7 +61,7 @@ public sealed partial class RedisSpendCounters
         decimal dayFloor, decimal monthFloor)
     {
         var db = _redis.Database;
-        await DrainPendingAsync(db);
+        DrainPending(db);
         RedisKey[] keys = [DayKey(day), MonthKey(month), KillKey];
         RedisValue[] args = [ToNano(worstUsd), ToNano(dayCap), ToNano(monthCap), ToNano(dayFloor), ToNano(monthFloor), field ?? ""];
         for (var attempt = 0; ; attempt++)
@@ -69,7 +69,7 @@ public sealed partial class RedisSpendCounters
             var r = (RedisResult[])(await db.ScriptEvaluateAsync(HoldScript, keys, args))!;
             if ((string?)r[0] != "seed" || attempt > 2)
                 return Parse(r);
-            await SeedAsync(db, day, month);
+            Seed(db, day, month);
         }
     }
 
@@ -84,7 +84,7 @@ public sealed partial class RedisSpendCounters
             var r = (RedisResult[])db.ScriptEvaluate(HoldScript, keys, args)!;
             if ((string?)r[0] != "seed" || attempt > 2)
                 return Parse(r).Spend;
-            SeedAsync(db, day, month).GetAwaiter().GetResult();
+            Seed(db, day, month);
         }
     }
 
@@ -100,7 +100,7 @@ public sealed partial class RedisSpendCounters
     }
 
     /// <summary>Creates whichever counters are missing from the ledger's figures, set-if-absent (another instance may have just done it).</summary>
-    private async Task SeedAsync(IDatabase db, DateOnly day, int month)
+    private void Seed(IDatabase db, DateOnly day, int month)
     {
         var dayStart = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var monthStart = new DateTimeOffset((month - 1) / 12, (month - 1) % 12 + 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -110,7 +110,7 @@ public sealed partial class RedisSpendCounters
         // Kept a while after their period, so a call settling just after midnight still finds its hold.
         var dayExpiry = dayStart.AddDays(3).ToUnixTimeSeconds();
         var monthExpiry = monthStart.AddMonths(1).AddDays(7).ToUnixTimeSeconds();
-        await db.ScriptEvaluateAsync(SeedScript, [DayKey(day), MonthKey(month), KillKey],
+        db.ScriptEvaluate(SeedScript, [DayKey(day), MonthKey(month), KillKey],
             [ToNano(daySpent), ToNano(monthSpent), Guid.NewGuid().ToString("N"), dayExpiry, monthExpiry, paused ? "true" : "false"]);
         _logger.LogInformation("Shared spend counters seeded from the ledger where missing: ${Day} today, ${Month} this month", daySpent, monthSpent);
     }
@@ -124,7 +124,7 @@ public sealed partial class RedisSpendCounters
     {
         RedisKey[] keys = [DayKey(day), MonthKey(month)];
         RedisValue[] args = [field, ToNano(actualUsd), ToNano(worstUsd), SettledChannel.ToString()];
-        Run(db => db.ScriptEvaluateAsync(ReleaseScript, keys, args), "settle a call");
+        Run(db => db.ScriptEvaluate(ReleaseScript, keys, args), "settle a call");
     }
 
     /// <summary>
@@ -136,7 +136,7 @@ public sealed partial class RedisSpendCounters
         var change = changeUsd >= 0 ? ToNano(changeUsd) : -ToNano(-changeUsd);
         RedisKey[] keys = [DayKey(day), MonthKey(month)];
         RedisValue[] args = [change, dayEpoch ?? "", monthEpoch ?? "", SettledChannel.ToString()];
-        Run(db => db.ScriptEvaluateAsync(AdjustScript, keys, args), "reconcile a call");
+        Run(db => db.ScriptEvaluate(AdjustScript, keys, args), "reconcile a call");
     }
 
     /// <summary>The kill switch as every instance sees it; missing (an emptied Redis) means the ledger's.</summary>
@@ -151,17 +151,18 @@ public sealed partial class RedisSpendCounters
     {
         var value = paused ? "true" : "false";
         _ledger.SetSetting(KillSwitchSetting, value);
-        Run(db => db.StringSetAsync(KillKey, value), "switch the kill switch");
+        Run(db => db.StringSet(KillKey, value), "switch the kill switch");
     }
 
     /// <summary>Throws unless Redis answers now.</summary>
     public void Ping() => _redis.Database.Ping();
 
-    private void Run(Func<IDatabase, Task> change, string what)
+    // Synchronous on purpose: callers (a settlement) are synchronous, and blocking on an async call would starve the thread pool.
+    private void Run(Action<IDatabase> change, string what)
     {
         try
         {
-            change(_redis.Database).GetAwaiter().GetResult();
+            change(_redis.Database);
         }
         catch (Exception ex) when (RedisConnection.IsFailure(ex))
         {
@@ -170,11 +171,11 @@ public sealed partial class RedisSpendCounters
         }
     }
 
-    private async Task DrainPendingAsync(IDatabase db)
+    private void DrainPending(IDatabase db)
     {
         while (_pending.TryPeek(out var change))
         {
-            await change(db);
+            change(db);
             _pending.TryDequeue(out _);
         }
     }
