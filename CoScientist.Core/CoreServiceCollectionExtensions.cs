@@ -59,8 +59,15 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IResearchStore, SqliteResearchStore>();
         services.AddSingleton<ResearchRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<ResearchRetention>());
-        services.AddSingleton<SpendGuard>();
-        services.AddSingleton<ClientQuotas>();
+        // With ConnectionStrings:Redis the caps, the kill switch and the client limits are counted there, across instances.
+        services.AddSingleton<Distributed.RedisSpendCounters>();
+        services.AddSingleton<Distributed.RedisClientLimits>();
+        services.AddSingleton(sp => new SpendGuard(sp.GetRequiredService<SpendLedger>(), sp.GetRequiredService<IOptionsMonitor<CostControlOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SpendGuard>>(),
+            sp.GetRequiredService<Distributed.ScaleOut>().UsesRedis ? sp.GetRequiredService<Distributed.RedisSpendCounters>() : null));
+        services.AddSingleton(sp => new ClientQuotas(sp.GetRequiredService<IOptionsMonitor<CostControlOptions>>(), sp.GetRequiredService<SpendLedger>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClientQuotas>>(),
+            sp.GetRequiredService<Distributed.ScaleOut>().UsesRedis ? sp.GetRequiredService<Distributed.RedisClientLimits>() : null));
         services.AddSingleton(sp => new OpenRouterGenerationClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
             sp.GetRequiredService<IOptions<OpenRouterOptions>>(),

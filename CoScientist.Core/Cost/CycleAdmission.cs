@@ -116,13 +116,13 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
         clientQuotas.ReturnCycle(ticket.Request.Client, ticket.Request.KeyKind);
     }
 
-    /// <summary>Null while the spend ledger takes writes; otherwise why no cycle may start.</summary>
+    /// <summary>Null while the spend ledger takes writes and the shared counters (Redis, when used) answer; otherwise why no cycle may start.</summary>
     public LimitBlock? StorageBlock()
     {
         try
         {
             ledger.CheckWritable();
-            return null;
+            return guard.SharedStoreBlock();
         }
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
         {
