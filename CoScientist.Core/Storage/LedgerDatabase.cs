@@ -105,7 +105,7 @@ internal sealed class SqliteLedgerDatabase(string path) : LedgerDatabase
 /// The ledger in PostgreSQL. Times stay ISO 8601 text, in the "C" collation so they sort as they do in SQLite and every
 /// query is shared; money is numeric, so sums are exact.
 /// </summary>
-internal sealed class PostgresLedgerDatabase(PostgresDatabase database) : LedgerDatabase
+internal sealed class PostgresLedgerDatabase(PostgresDatabase database) : LedgerDatabase, IDisposable
 {
     /// <summary>Never edit a released step: add one.</summary>
     internal static readonly IReadOnlyList<string> Migrations =
@@ -157,4 +157,5 @@ internal sealed class PostgresLedgerDatabase(PostgresDatabase database) : Ledger
     public override DbConnection Open() => database.Open();
     public override bool IsFailure(Exception ex) => database.IsFailure(ex);
     public override void Migrate(ILogger logger) => database.Migrate(Schema, Migrations, logger);
+    public void Dispose() => database.Dispose();
 }

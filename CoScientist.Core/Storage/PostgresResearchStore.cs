@@ -10,7 +10,7 @@ namespace CoScientist.Core.Storage;
 /// <see cref="SqliteResearchStore"/>: ids and times are text in the "C" collation so they sort alike, content is the same
 /// JSON text (jsonb would buy nothing: nothing queries inside it), money is numeric, embeddings bytea.
 /// </summary>
-public sealed class PostgresResearchStore : SqlResearchStore
+public sealed class PostgresResearchStore : SqlResearchStore, IDisposable
 {
     public const string Schema = "research";
 
@@ -82,6 +82,8 @@ public sealed class PostgresResearchStore : SqlResearchStore
     }
 
     private protected override string Description => _database.Description;
+
+    public void Dispose() => _database.Dispose();
 
     /// <summary>
     /// Migrates on first use rather than at construction: a database that is down then must not stop the app from

@@ -16,7 +16,7 @@ namespace CoScientist.Core.Storage;
 /// it counted at its worst case, never lost. A connection is opened per operation (pooled).
 /// Holds no raw IPs and no keys: clients appear as salted hashes.
 /// </summary>
-public sealed partial class SpendLedger
+public sealed partial class SpendLedger : IDisposable
 {
     private readonly LedgerDatabase _database;
     private readonly ILogger<SpendLedger> _logger;
@@ -174,6 +174,9 @@ public sealed partial class SpendLedger
     /// <summary>Reservations a previous process left open (it stopped mid-call); they stay counted at worst case.</summary>
     public int OpenReservations() =>
         Convert.ToInt32(Scalar("SELECT COUNT(*) FROM calls WHERE status = 'Reserved';", _ => { }), CultureInfo.InvariantCulture);
+
+    /// <summary>Closes the pooled connections to PostgreSQL (nothing to do for SQLite).</summary>
+    public void Dispose() => (_database as IDisposable)?.Dispose();
 
     internal static string Time(DateTimeOffset t) => Sql.Time(t);
 
