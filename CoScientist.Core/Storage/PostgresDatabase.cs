@@ -19,9 +19,15 @@ public sealed class PostgresDatabase : IDisposable
 
     public PostgresDatabase(string connectionString)
     {
+        Description = Describe(connectionString);
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    /// <summary>The database and its server, without the credentials.</summary>
+    public static string Describe(string connectionString)
+    {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        Description = $"PostgreSQL database {builder.Database} on {builder.Host}:{builder.Port}";
-        _dataSource = NpgsqlDataSource.Create(builder);
+        return $"PostgreSQL database {builder.Database} on {builder.Host}:{builder.Port}";
     }
 
     public string Description { get; }
