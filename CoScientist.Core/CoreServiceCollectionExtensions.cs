@@ -55,8 +55,11 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<ILogger<ModelCatalog>>()));
 
         services.AddSingleton<ModelPolicy>();
-        services.AddSingleton<SpendLedger>();
-        services.AddSingleton<IResearchStore, SqliteResearchStore>();
+        // ConnectionStrings:Postgres set: the ledger and the research live in PostgreSQL, else in SQLite under DATA_DIR.
+        services.AddSingleton<SpendLedger>(); // its ScaleOut constructor chooses
+        services.AddSingleton<IResearchStore>(sp => sp.GetRequiredService<Distributed.ScaleOut>().PostgresConnectionString is { } postgres
+            ? new PostgresResearchStore(new PostgresDatabase(postgres), sp.GetRequiredService<ILogger<PostgresResearchStore>>())
+            : ActivatorUtilities.CreateInstance<SqliteResearchStore>(sp));
         services.AddSingleton<ResearchRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<ResearchRetention>());
         // With ConnectionStrings:Redis the caps, the kill switch and the client limits are counted there, across instances.

@@ -132,6 +132,6 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
     }
 
     private static LimitBlock StorageUnavailable() => new(LimitKind.StorageUnavailable,
-        "The server cannot write its spend ledger (its disk is full or read-only), so it starts no cycles until the operator fixes it: it never spends what it cannot record. Everything you have so far is kept.",
+        "The server cannot write its spend ledger (its disk is full or read-only, or its database cannot be reached), so it starts no cycles until that is fixed: it never spends what it cannot record. Everything you have so far is kept.",
         null, OwnKeyHelps: false);
 }

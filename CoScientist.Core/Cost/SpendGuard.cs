@@ -165,7 +165,7 @@ public sealed partial class SpendGuard
         {
             _logger.LogError("The spend ledger refused a reservation ({Error}); no LLM call is made that it cannot record", ex.Message);
             throw new LlmException(LlmErrorKind.StorageUnavailable,
-                "The server cannot write its spend ledger (its disk is full or read-only), so it makes no more LLM calls until that is fixed. Everything finished so far is kept.",
+                "The server cannot write its spend ledger (its disk is full or read-only, or its database cannot be reached), so it makes no more LLM calls until that is fixed. Everything finished so far is kept.",
                 inner: ex);
         }
     }
@@ -309,7 +309,7 @@ public sealed partial class SpendGuard
         {
             // Without the ledger the spend so far is unknown: no call may be made against the caps.
             throw new LlmException(LlmErrorKind.StorageUnavailable,
-                "The server cannot read its spend ledger (its disk is full, read-only or missing), so it makes no LLM calls until that is fixed.",
+                "The server cannot read its spend ledger (its disk is full, read-only or missing, or its database cannot be reached), so it makes no LLM calls until that is fixed.",
                 inner: ex);
         }
     }
