@@ -14,7 +14,7 @@ public interface IPaceSchedule
 }
 
 /// <summary>The shared pace could not be consulted (Redis unreachable): the source is not asked, rather than asked too fast.</summary>
-public sealed class PaceUnavailableException(string message, Exception inner) : Exception(message, inner);
+public sealed class PaceUnavailableException(string message, Exception? inner) : Exception(message, inner);
 
 /// <summary>One process's schedule: each source's next free start, under a lock.</summary>
 public sealed class LocalPaceSchedule : IPaceSchedule

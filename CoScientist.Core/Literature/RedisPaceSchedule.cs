@@ -43,15 +43,19 @@ public sealed class RedisPaceSchedule(RedisConnection redis) : IPaceSchedule
 
     private async Task<RedisResult> RunAsync(string source, string script, long first, long second)
     {
+        // While disconnected, the multiplexer would queue the script until its timeout; the answer is known now.
+        if (!redis.Multiplexer.IsConnected) throw new PaceUnavailableException(Unreachable, null);
         try
         {
             return await redis.Database.ScriptEvaluateAsync(script, [Key(source)], [first, second, KeepAfterMs]);
         }
         catch (Exception ex) when (RedisConnection.IsFailure(ex))
         {
-            throw new PaceUnavailableException("the shared rate limit in Redis cannot be reached", ex);
+            throw new PaceUnavailableException(Unreachable, ex);
         }
     }
+
+    private const string Unreachable = "the shared rate limit in Redis cannot be reached";
 
     public static RedisKey Key(string source) => RedisConnection.Key("literature:next-start:" + source);
 }
