@@ -62,6 +62,24 @@ public sealed class SharedDataProtectionTests : IAsyncLifetime
         Assert.Equal("back again", Protector(first).Unprotect(Protector(second).Protect("back again")));
     }
 
+    /// <summary>
+    /// Two instances starting at the same moment on an empty Redis each make a key before seeing the other's: both keys
+    /// end up in Redis, and each instance's ring holds only its own. Replayed here in that order.
+    /// </summary>
+    [Fact]
+    public async Task TwoInstancesStartingTogetherOnAnEmptyRedis_StillReadEachOthersTokens()
+    {
+        var first = await StartInstanceAsync(withRedis: true);
+        var database = first.Services.GetRequiredService<RedisConnection>().Database;
+        var firstKey = await database.ListLeftPopAsync(SharedDataProtection.KeysKey);
+        var second = await StartInstanceAsync(withRedis: true);
+        await database.ListRightPushAsync(SharedDataProtection.KeysKey, firstKey);
+        Assert.Equal(2, await database.ListLengthAsync(SharedDataProtection.KeysKey));
+
+        Assert.Equal("visitor 42", Protector(second).Unprotect(Protector(first).Protect("visitor 42")));
+        Assert.Equal("visitor 43", Protector(first).Unprotect(Protector(second).Protect("visitor 43")));
+    }
+
     [Fact]
     public async Task WithoutRedis_InstancesOnTwoMachines_CannotReadEachOthersTokens()
     {
