@@ -52,7 +52,10 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
             sp.GetRequiredService<Microsoft.Extensions.Caching.Memory.IMemoryCache>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ModelCatalog>>()));
+            sp.GetRequiredService<ILogger<ModelCatalog>>(),
+            sp.GetRequiredService<Distributed.ScaleOut>().UsesRedis
+                ? new RedisModelCatalogShare(sp.GetRequiredService<Distributed.RedisConnection>(), sp.GetRequiredService<ILogger<RedisModelCatalogShare>>())
+                : null));
 
         services.AddSingleton<ModelPolicy>();
         // ConnectionStrings:Postgres set: the ledger and the research live in PostgreSQL, else in SQLite under DATA_DIR.
@@ -133,16 +136,22 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<LiteratureStats>();
         foreach (var name in new[] { "arxiv", "europepmc", "crossref" })
             services.AddHttpClient(name, http => http.Timeout = Timeout.InfiniteTimeSpan); // literature:timeout_seconds bounds each attempt
-        // Singletons, because each holds its source's server-wide pacer.
+        // Singletons, because each holds its source's server-wide pacer; with Redis, the pace is the whole site's.
+        services.AddSingleton<IPaceSchedule>(sp => sp.GetRequiredService<Distributed.ScaleOut>().UsesRedis
+            ? new RedisPaceSchedule(sp.GetRequiredService<Distributed.RedisConnection>())
+            : new LocalPaceSchedule());
         services.AddSingleton(sp => new ArxivClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("arxiv"),
             sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ArxivClient>>(), sp.GetRequiredService<LiteratureStats>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ArxivClient>>(), sp.GetRequiredService<LiteratureStats>(),
+            sp.GetRequiredService<IPaceSchedule>()));
         services.AddSingleton(sp => new EuropePmcClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("europepmc"),
             sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EuropePmcClient>>(), sp.GetRequiredService<LiteratureStats>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EuropePmcClient>>(), sp.GetRequiredService<LiteratureStats>(),
+            sp.GetRequiredService<IPaceSchedule>()));
         services.AddSingleton(sp => new CrossrefClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("crossref"),
             sp.GetRequiredService<IOptions<LiteratureOptions>>(), sp.GetRequiredService<LiteratureCache>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CrossrefClient>>(), sp.GetRequiredService<LiteratureStats>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CrossrefClient>>(), sp.GetRequiredService<LiteratureStats>(),
+            sp.GetRequiredService<IPaceSchedule>()));
         services.AddSingleton<ReferenceVerifier>();
     }
 }

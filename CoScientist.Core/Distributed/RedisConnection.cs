@@ -24,6 +24,8 @@ public sealed class RedisConnection : IDisposable
         options.SyncTimeout = Math.Min(options.SyncTimeout, 3000);
         options.AsyncTimeout = Math.Min(options.AsyncTimeout, 3000);
         options.ConnectRetry = 1;
+        // While Redis is unreachable a command fails at once rather than waiting in a backlog: callers fail closed.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         Multiplexer = ConnectionMultiplexer.Connect(options);
         Multiplexer.ConnectionFailed += (_, e) => _logger.LogError("Redis connection lost ({Failure}); calls that need it are refused until it is back", e.FailureType);
         Multiplexer.ConnectionRestored += (_, _) => _logger.LogWarning("Redis connection restored");

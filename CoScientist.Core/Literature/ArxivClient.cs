@@ -6,7 +6,7 @@ namespace CoScientist.Core.Literature;
 
 /// <summary>
 /// Searches arXiv's API. arXiv asks for one request every 3 seconds on one connection; the client is a singleton,
-/// so that holds for the whole server.
+/// so that holds for the whole server, and with a shared <see cref="IPaceSchedule"/> the 3 seconds hold for the whole site.
 /// </summary>
 public sealed partial class ArxivClient : IDisposable
 {
@@ -16,10 +16,10 @@ public sealed partial class ArxivClient : IDisposable
     private readonly LiteratureOptions _options;
 
     public ArxivClient(HttpClient http, IOptions<LiteratureOptions> options, LiteratureCache cache, TimeProvider clock, ILogger<ArxivClient> logger,
-        LiteratureStats? stats = null)
+        LiteratureStats? stats = null, IPaceSchedule? pace = null)
     {
         _options = options.Value;
-        _pacer = new RequestPacer(Spacing, maxConcurrent: 1, clock);
+        _pacer = new RequestPacer(Spacing, maxConcurrent: 1, clock, "arxiv", pace);
         _fetcher = new LiteratureFetcher(LiteratureSource.ArXiv, http, _pacer, cache, _options, clock, logger, stats);
     }
 

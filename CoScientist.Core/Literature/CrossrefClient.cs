@@ -15,10 +15,10 @@ public sealed class CrossrefClient : IDisposable
     private readonly LiteratureOptions _options;
 
     public CrossrefClient(HttpClient http, IOptions<LiteratureOptions> options, LiteratureCache cache, TimeProvider clock, ILogger<CrossrefClient> logger,
-        LiteratureStats? stats = null)
+        LiteratureStats? stats = null, IPaceSchedule? pace = null)
     {
         _options = options.Value;
-        _pacer = new RequestPacer(Spacing, maxConcurrent: 3, clock);
+        _pacer = new RequestPacer(Spacing, maxConcurrent: 3, clock, "crossref", pace);
         _fetcher = new LiteratureFetcher(LiteratureSource.Crossref, http, _pacer, cache, _options, clock, logger, stats);
     }
 

@@ -12,10 +12,10 @@ public sealed partial class EuropePmcClient : IDisposable
     private readonly LiteratureOptions _options;
 
     public EuropePmcClient(HttpClient http, IOptions<LiteratureOptions> options, LiteratureCache cache, TimeProvider clock, ILogger<EuropePmcClient> logger,
-        LiteratureStats? stats = null)
+        LiteratureStats? stats = null, IPaceSchedule? pace = null)
     {
         _options = options.Value;
-        _pacer = new RequestPacer(Spacing, maxConcurrent: 4, clock);
+        _pacer = new RequestPacer(Spacing, maxConcurrent: 4, clock, "europepmc", pace);
         _fetcher = new LiteratureFetcher(LiteratureSource.EuropePmc, http, _pacer, cache, _options, clock, logger, stats);
     }
 

@@ -76,38 +76,64 @@ internal sealed class LiteratureFetcher(
         string? lastError = null;
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            using var turn = await pacer.WaitTurnAsync(CancellationToken.None);
-            using var deadline = new CancellationTokenSource(timeout, clock);
+            DateTimeOffset pauseUntil;
+            IDisposable turn;
             try
             {
-                if (attempt > 1) _stats.Retry(source);
-                _stats.Request(source);
-                using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                request.Headers.UserAgent.ParseAdd(options.UserAgent);
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-                if (response.IsSuccessStatusCode) return (await response.Content.ReadAsStringAsync(deadline.Token), null);
-                if (missingIsEmpty && response.StatusCode == HttpStatusCode.NotFound) return (null, null);
+                turn = await pacer.WaitTurnAsync(CancellationToken.None);
+            }
+            catch (PaceUnavailableException ex)
+            {
+                return (null, Unpaced(ex));
+            }
+            using (turn)
+            using (var deadline = new CancellationTokenSource(timeout, clock))
+            {
+                try
+                {
+                    if (attempt > 1) _stats.Retry(source);
+                    _stats.Request(source);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                    request.Headers.UserAgent.ParseAdd(options.UserAgent);
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+                    if (response.IsSuccessStatusCode) return (await response.Content.ReadAsStringAsync(deadline.Token), null);
+                    if (missingIsEmpty && response.StatusCode == HttpStatusCode.NotFound) return (null, null);
 
-                lastError = $"{Name} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();
-                if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)) return (null, lastError + ".");
-                var wait = RetryWait(response, attempt);
-                if (wait > LongestRetryWait) return (null, $"{lastError} and asked for a pause of {wait.TotalSeconds:0} s.");
-                // Everyone waits, not just this caller: the source asked the server to slow down.
-                pacer.BackOffUntil(clock.GetUtcNow() + wait);
+                    lastError = $"{Name} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();
+                    if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)) return (null, lastError + ".");
+                    var wait = RetryWait(response, attempt);
+                    if (wait > LongestRetryWait) return (null, $"{lastError} and asked for a pause of {wait.TotalSeconds:0} s.");
+                    pauseUntil = clock.GetUtcNow() + wait;
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+                {
+                    // A source this slow is abandoned at once; trying again would only keep the caller waiting longer.
+                    return (null, $"{Name} did not answer within {options.TimeoutSeconds} s.");
+                }
+                catch (HttpRequestException ex)
+                {
+                    lastError = $"{Name} could not be reached ({ex.Message})";
+                    pauseUntil = clock.GetUtcNow() + Backoff(attempt);
+                }
             }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            try
             {
-                // A source this slow is abandoned at once; trying again would only keep the caller waiting longer.
-                return (null, $"{Name} did not answer within {options.TimeoutSeconds} s.");
+                // Everyone waits, not just this caller: the source asked the server (or the site) to slow down.
+                await pacer.BackOffUntilAsync(pauseUntil);
             }
-            catch (HttpRequestException ex)
+            catch (PaceUnavailableException ex)
             {
-                lastError = $"{Name} could not be reached ({ex.Message})";
-                pacer.BackOffUntil(clock.GetUtcNow() + Backoff(attempt));
+                return (null, Unpaced(ex));
             }
             logger.LogWarning("Literature search on {Source}, attempt {Attempt} of {Max}: {Error}", source, attempt, MaxAttempts, lastError);
         }
         return (null, $"{lastError}, {MaxAttempts} times.");
+    }
+
+    private string Unpaced(PaceUnavailableException ex)
+    {
+        logger.LogWarning("Literature search on {Source} skipped: {Reason}", source, ex.Message);
+        return $"{Name} is not being asked for now: {ex.Message}, and without it the source's rate limit could be exceeded.";
     }
 
     private TimeSpan RetryWait(HttpResponseMessage response, int attempt)

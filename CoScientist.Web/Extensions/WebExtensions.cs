@@ -40,6 +40,7 @@ public static class WebExtensions
         builder.Services.AddMudServices();
         builder.AddTrustedProxies();
         builder.Services.AddSecurityHeaders();
+        builder.Services.AddCoScientistDataProtection();
 
         builder.Services.AddCoScientistSessions();
         builder.AddPublicHosting();
