@@ -59,7 +59,18 @@ public sealed partial class ClientQuotas
     private CycleLease SharedLease(RedisClientLimits limits, string leaseId)
     {
         var every = RedisClientLimits.LeaseTime / 3;
-        var timer = clock.CreateTimer(_ => limits.Renew(leaseId), null, every, every);
+        var timer = clock.CreateTimer(_ =>
+        {
+            try
+            {
+                limits.Renew(leaseId);
+            }
+            catch (Exception ex)
+            {
+                // A timer's exception would end the process; an unrenewed lease only expires early.
+                logger.LogWarning("A running cycle's slot could not be renewed ({Error})", ex.Message);
+            }
+        }, null, every, every);
         lock (_gate) _running++;
         return new CycleLease(() =>
         {

@@ -106,6 +106,10 @@ public sealed class RedisClientLimits(RedisConnection redis, SpendLedger ledger,
         {
             redis.Database.SortedSetAdd(RunningKey, leaseId, (clock.GetUtcNow() + LeaseTime).ToUnixTimeMilliseconds());
         }
+        catch (ObjectDisposedException)
+        {
+            // The app is shutting down (the connection is gone); the lease expires by itself.
+        }
         catch (Exception ex) when (RedisConnection.IsFailure(ex))
         {
             logger.LogWarning("A running cycle's slot could not be renewed in Redis ({Error}); it is tried again", ex.Message);
@@ -118,7 +122,7 @@ public sealed class RedisClientLimits(RedisConnection redis, SpendLedger ledger,
         {
             redis.Database.SortedSetRemove(RunningKey, leaseId);
         }
-        catch (Exception ex) when (RedisConnection.IsFailure(ex))
+        catch (Exception ex) when (RedisConnection.IsFailure(ex) || ex is ObjectDisposedException)
         {
             logger.LogWarning("A finished cycle's slot could not be freed in Redis ({Error}); it expires by itself", ex.Message);
         }

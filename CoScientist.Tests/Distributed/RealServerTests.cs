@@ -21,7 +21,7 @@ public sealed class RealServerTests
         await redis.StopAsync();
         await Assert.ThrowsAnyAsync<Exception>(() => connection.CheckAsync());
         await redis.RestartAsync();
-        await Wait.UntilAsync(() => connection.Multiplexer.IsConnected, TimeSpan.FromSeconds(30));
+        await RedisServer.UntilReachableAsync(connection);
         Assert.False((await connection.Database.StringGetAsync(RedisConnection.Key("probe"))).HasValue);
     }
 

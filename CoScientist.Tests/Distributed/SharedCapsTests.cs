@@ -121,7 +121,7 @@ public sealed class SharedCapsTests : IAsyncLifetime
 
         await _redis.StopAsync();
         await _redis.RestartAsync();
-        await Wait.UntilAsync(() => b.GetRequiredService<RedisConnection>().Multiplexer.IsConnected, TimeSpan.FromSeconds(30));
+        await RedisServer.UntilReachableAsync(b.GetRequiredService<RedisConnection>());
         var afterRestart = await Assert.ThrowsAsync<LlmException>(() => b.GetRequiredService<SpendGuard>().ReserveAsync(Call(0.001m), CancellationToken.None));
         Assert.Equal(LimitKind.Paused, afterRestart.Block?.Kind);
     }
@@ -148,7 +148,7 @@ public sealed class SharedCapsTests : IAsyncLifetime
         Assert.Contains("shared budget store", block!.Message);
 
         await _redis.RestartAsync();
-        await Wait.UntilAsync(() => a.GetRequiredService<RedisConnection>().Multiplexer.IsConnected, TimeSpan.FromSeconds(30));
+        await RedisServer.UntilReachableAsync(a.GetRequiredService<RedisConnection>());
         await llm.CompleteAsync(request, CancellationToken.None);
 
         var ledger = a.GetRequiredService<SpendLedger>().OperatorSpendSince(new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero));

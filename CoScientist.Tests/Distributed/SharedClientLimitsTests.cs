@@ -87,7 +87,7 @@ public sealed class SharedClientLimitsTests : IAsyncLifetime
 
         await _redis.StopAsync();
         await _redis.RestartAsync();
-        await Wait.UntilAsync(() => a.GetRequiredService<RedisConnection>().Multiplexer.IsConnected, TimeSpan.FromSeconds(30));
+        await RedisServer.UntilReachableAsync(a.GetRequiredService<RedisConnection>());
 
         var (lease, block) = a.GetRequiredService<ClientQuotas>().TryStartCycle(_visitor, KeyKind.Operator);
         Assert.Null(lease);

@@ -100,7 +100,7 @@ public sealed class SharedDataProtectionTests : IAsyncLifetime
         Assert.ThrowsAny<Exception>(() => Protector(first).Protect("visitor 42"));
 
         await _redis.RestartAsync();
-        await Wait.UntilAsync(() => first.Services.GetRequiredService<RedisConnection>().Multiplexer.IsConnected, TimeSpan.FromSeconds(30));
+        await RedisServer.UntilReachableAsync(first.Services.GetRequiredService<RedisConnection>());
         var token = Protector(first).Protect("visitor 42");
         var second = await StartInstanceAsync(withRedis: true);
         Assert.Equal("visitor 42", Protector(second).Unprotect(token));

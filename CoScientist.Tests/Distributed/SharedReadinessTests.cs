@@ -33,7 +33,7 @@ public sealed class SharedReadinessTests
         Assert.Contains("\"redis\":\"unreachable", await down.Content.ReadAsStringAsync());
 
         await redis.RestartAsync();
-        await Wait.UntilAsync(() => factory.Services.GetRequiredService<RedisConnection>().Multiplexer.IsConnected, TimeSpan.FromSeconds(30));
+        await RedisServer.UntilReachableAsync(factory.Services.GetRequiredService<RedisConnection>());
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
     }
 }

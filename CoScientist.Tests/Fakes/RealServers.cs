@@ -38,6 +38,27 @@ public sealed class RedisServer : IAsyncDisposable
         await process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Waits until <paramref name="connection"/> is served again: a PING answers. (Right after a restart the client may not
+    /// have noticed its old socket died, so "connected" alone proves nothing.)
+    /// </summary>
+    public static async Task UntilReachableAsync(CoScientist.Core.Distributed.RedisConnection connection)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await connection.CheckAsync();
+                return;
+            }
+            catch (Exception ex) when (CoScientist.Core.Distributed.RedisConnection.IsFailure(ex) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
     /// <summary>Starts it again on the same port, empty.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
