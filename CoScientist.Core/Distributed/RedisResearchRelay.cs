@@ -39,7 +39,13 @@ public sealed class RedisResearchRelay : IResearchRelay, IDisposable
     {
         (_redis, _clock, _logger) = (redis, clock, logger);
         InstanceId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+        _redis.Multiplexer.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription) Reconnected?.Invoke();
+        };
     }
+
+    public event Action? Reconnected;
 
     public bool IsShared => true;
     public string InstanceId { get; }

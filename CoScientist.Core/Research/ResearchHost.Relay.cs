@@ -18,9 +18,13 @@ public sealed partial class ResearchHost
 
     private readonly ConcurrentDictionary<string, IAsyncDisposable> _listening = new();
 
+    private int _catchingUp;
+
     private async Task ListenAsync(LiveResearch research)
     {
         if (!relay.IsShared || _listening.ContainsKey(research.Id)) return;
+        if (Interlocked.Exchange(ref _catchingUp, 1) == 0)
+            relay.Reconnected += () => _ = CatchUpAsync();
         var listening = await relay.ListenAsync(research.Id, news => OnNewsAsync(research.Id, news));
         if (!_listening.TryAdd(research.Id, listening))
         {
@@ -39,6 +43,27 @@ public sealed partial class ResearchHost
         // Opened again while this was unsubscribing: listen again.
         if (_live.TryGetValue(id, out var again))
             await ListenAsync(again);
+    }
+
+    /// <summary>
+    /// Back after Redis was lost: a cycle that ended meanwhile sent its end to nobody, so research still shown running
+    /// elsewhere is reloaded if the store says it ended. One the store still shows running is left to the runner's next
+    /// news: its lease may be missing only because Redis restarted empty, until the runner renews it.
+    /// </summary>
+    private async Task CatchUpAsync()
+    {
+        foreach (var research in _live.Values.Where(r => r.RunsElsewhere).ToList())
+        {
+            try
+            {
+                if (await store.GetRecordAsync(research.Id) is { RunningCycle: null })
+                    await RunnerGoneAsync(research);
+            }
+            catch (StorageUnavailableException ex)
+            {
+                logger.LogWarning("Research {Research} could not be reloaded after Redis came back: {Error}", research.Id, ex.Message);
+            }
+        }
     }
 
     private async Task OnNewsAsync(string id, ResearchNews news)

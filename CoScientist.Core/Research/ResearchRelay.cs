@@ -49,6 +49,8 @@ public interface IResearchRelay
     Task PublishAsync(string researchId, ResearchNews news);
     /// <summary>Calls <paramref name="onNews"/> (concurrently, from any thread) with the other instances' news until disposed; never throws.</summary>
     Task<IAsyncDisposable> ListenAsync(string researchId, Func<ResearchNews, Task> onNews);
+    /// <summary>Raised when the connection between instances is back after a loss: news may have been missed meanwhile.</summary>
+    event Action? Reconnected;
 }
 
 /// <summary>One instance: every lease is this instance's, and there is nobody to tell.</summary>
@@ -61,6 +63,7 @@ public sealed class LocalResearchRelay : IResearchRelay
     public Task<bool?> IsRunLeasedAsync(string researchId) => Task.FromResult<bool?>(false);
     public Task PublishAsync(string researchId, ResearchNews news) => Task.CompletedTask;
     public Task<IAsyncDisposable> ListenAsync(string researchId, Func<ResearchNews, Task> onNews) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
+    public event Action? Reconnected { add { } remove { } }
 
     private sealed class Nothing : IAsyncDisposable
     {
