@@ -94,6 +94,22 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
         Assert.Equal(onA.Snapshot().Hypotheses.Select(h => h.Id).Order(), onB.Snapshot().Hypotheses.Select(h => h.Id).Order());
         Assert.Equal(onA.StatusMessage, onB.StatusMessage);
         Assert.False(onB.IsRunning);
+
+        // Nobody on B shows it any more: B stops listening; A's page still does.
+        var channel = RedisResearchRelay.Channel(onA.Id).ToString();
+        Assert.Equal(2, await SubscribersAsync(channel));
+        watch.Dispose();
+        Host(_b).Release(onB);
+        await Task.Run(async () =>
+        {
+            while (await SubscribersAsync(channel) != 1) await Task.Delay(20);
+        }).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private async Task<long> SubscribersAsync(string channel)
+    {
+        var reply = (StackExchange.Redis.RedisResult[])(await _a.GetRequiredService<RedisConnection>().Database.ExecuteAsync("PUBSUB", "NUMSUB", channel))!;
+        return (long)reply[1];
     }
 
     [Fact]
