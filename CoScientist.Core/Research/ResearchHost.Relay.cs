@@ -20,7 +20,8 @@ public sealed partial class ResearchHost
 
     private int _catchingUp;
 
-    private async Task ListenAsync(LiveResearch research)
+    /// <summary><paramref name="recheck"/>: it was seen running elsewhere, and may have ended before the subscription took.</summary>
+    private async Task ListenAsync(LiveResearch research, bool recheck = false)
     {
         if (!relay.IsShared || _listening.ContainsKey(research.Id)) return;
         if (Interlocked.Exchange(ref _catchingUp, 1) == 0)
@@ -32,7 +33,7 @@ public sealed partial class ResearchHost
             return;
         }
         // It may have ended between loading and listening: then no news would ever say so.
-        if (research.RunsElsewhere && await relay.IsRunLeasedAsync(research.Id) == false)
+        if (recheck && research.RunsElsewhere && await relay.IsRunLeasedAsync(research.Id) == false)
             await RunnerGoneAsync(research);
     }
 

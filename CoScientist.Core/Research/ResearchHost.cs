@@ -67,7 +67,7 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
             kept.Holds++;
         }
         if (kept == loaded)
-            await ListenAsync(kept);
+            await ListenAsync(kept, recheck: leased == true);
         return kept;
     }
 
@@ -219,6 +219,7 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
     /// <summary>Removes a research from this server and from the store; the spend ledger keeps its costs.</summary>
     public async Task<bool> DeleteAsync(LiveResearch research)
     {
+        if (research.RunsElsewhere) research.Cancel(); // its instance stops saving into a deleted research
         await research.StopAsync(TimeSpan.FromSeconds(10));
         if (_live.TryRemove(research.Id, out _))
             await StopListeningAsync(research.Id);
