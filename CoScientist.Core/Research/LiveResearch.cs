@@ -125,6 +125,9 @@ public sealed partial class LiveResearch(string id, ResearchState state)
 
     private bool _starting;
 
+    /// <summary>A start is under way (admission): its run lease is taken, not to be given back by a change meanwhile.</summary>
+    internal bool Starting { get { lock (_gate) return _starting; } }
+
     /// <summary>One start at a time per research: a double click or a second tab cannot admit two cycles.</summary>
     internal bool TryClaimStart()
     {

@@ -99,14 +99,16 @@ public sealed partial class ResearchHost
     {
         if (!relay.IsShared || research.Record is null || research.RunsElsewhere) return;
         // The lease goes before the news of the end, so a start on the news is not refused for a lease about to go.
-        if (!research.IsRunning)
+        if (!research.IsRunning && !research.Starting)
             await relay.ReleaseRunAsync(research.Id);
         await relay.PublishAsync(research.Id, research.News(contentChanged));
     }
 
     private void Ended(LiveResearch research)
     {
-        _ = relay.ReleaseRunAsync(research.Id);
+        // Usually given back with the news of the end already; not if the next cycle is being started meanwhile.
+        if (!research.IsRunning && !research.Starting)
+            _ = relay.ReleaseRunAsync(research.Id);
         Release(research);
     }
 
