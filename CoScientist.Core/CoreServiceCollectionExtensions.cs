@@ -55,12 +55,22 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<ILogger<ModelCatalog>>()));
 
         services.AddSingleton<ModelPolicy>();
-        services.AddSingleton<SpendLedger>();
-        services.AddSingleton<IResearchStore, SqliteResearchStore>();
+        // ConnectionStrings:Postgres set: the ledger and the research live in PostgreSQL, else in SQLite under DATA_DIR.
+        services.AddSingleton<SpendLedger>(); // its ScaleOut constructor chooses
+        services.AddSingleton<IResearchStore>(sp => sp.GetRequiredService<Distributed.ScaleOut>().PostgresConnectionString is { } postgres
+            ? new PostgresResearchStore(new PostgresDatabase(postgres), sp.GetRequiredService<ILogger<PostgresResearchStore>>())
+            : ActivatorUtilities.CreateInstance<SqliteResearchStore>(sp));
         services.AddSingleton<ResearchRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<ResearchRetention>());
-        services.AddSingleton<SpendGuard>();
-        services.AddSingleton<ClientQuotas>();
+        // With ConnectionStrings:Redis the caps, the kill switch and the client limits are counted there, across instances.
+        services.AddSingleton<Distributed.RedisSpendCounters>();
+        services.AddSingleton<Distributed.RedisClientLimits>();
+        services.AddSingleton(sp => new SpendGuard(sp.GetRequiredService<SpendLedger>(), sp.GetRequiredService<IOptionsMonitor<CostControlOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SpendGuard>>(),
+            sp.GetRequiredService<Distributed.ScaleOut>().UsesRedis ? sp.GetRequiredService<Distributed.RedisSpendCounters>() : null));
+        services.AddSingleton(sp => new ClientQuotas(sp.GetRequiredService<IOptionsMonitor<CostControlOptions>>(), sp.GetRequiredService<SpendLedger>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClientQuotas>>(),
+            sp.GetRequiredService<Distributed.ScaleOut>().UsesRedis ? sp.GetRequiredService<Distributed.RedisClientLimits>() : null));
         services.AddSingleton(sp => new OpenRouterGenerationClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
             sp.GetRequiredService<IOptions<OpenRouterOptions>>(),

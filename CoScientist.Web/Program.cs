@@ -5,6 +5,8 @@ using CoScientist.Web.Hosting;
 
 if (HealthCheckCommand.IsRequested(args))
     return await HealthCheckCommand.RunAsync(args);
+if (MigrateToPostgresCommand.IsRequested(args))
+    return await MigrateToPostgresCommand.RunAsync(args, Console.Out);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCoScientistYaml(builder.Environment.ContentRootPath, builder.Configuration["CONFIG_PATH"]);

@@ -33,27 +33,31 @@ public sealed class CycleLease(Action release) : IDisposable
 /// Limits that neither a new tab nor a restart can reset: cycles per client per hour on the shared
 /// key (counted against both the IP and the browser cookie, so clearing cookies or switching networks
 /// alone does not help; kept in the ledger) and the server-wide number of concurrent cycles, which
-/// applies to visitors' own keys too.
+/// applies to visitors' own keys too. With <paramref name="shared"/> (Redis) both are counted across all instances
+/// (ClientQuotas.Shared.cs); the ledger keeps recording each start.
 /// </summary>
-public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, SpendLedger ledger, TimeProvider clock, ILogger<ClientQuotas> logger)
+public sealed partial class ClientQuotas(IOptionsMonitor<CostControlOptions> options, SpendLedger ledger, TimeProvider clock, ILogger<ClientQuotas> logger,
+    Distributed.RedisClientLimits? shared = null)
 {
     private static readonly TimeSpan Window = TimeSpan.FromHours(1);
     private readonly Lock _gate = new();
     private int _running;
 
-    public int RunningCycles { get { lock (_gate) return _running; } }
+    public int RunningCycles => shared is null ? LocalRunning : SharedRunning();
+
+    private int LocalRunning { get { lock (_gate) return _running; } }
 
     /// <summary>Claims a cycle for this client, or says which limit refuses it.</summary>
     public (CycleLease? Lease, LimitBlock? Block) TryStartCycle(ClientKey client, KeyKind keyKind)
     {
         var limits = options.CurrentValue;
+        if (shared is not null)
+            return SharedTryStart(shared, client, keyKind, limits);
         lock (_gate)
         {
             var now = clock.GetUtcNow();
             if (_running >= limits.MaxConcurrentCycles)
-                return (null, new LimitBlock(LimitKind.ConcurrentCycles,
-                    $"The server is running its maximum of {limits.MaxConcurrentCycles} cycles at once ({_running} running). Try again in a minute.",
-                    now.AddMinutes(1), OwnKeyHelps: false));
+                return (null, Busy(limits.MaxConcurrentCycles, _running, now));
             if (keyKind == KeyKind.Operator && ClaimHourlySlot(client, limits.MaxCyclesPerClientPerHour, now) is { } block)
                 return (null, block);
             _running++;
@@ -65,6 +69,8 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Sp
     public void ReturnCycle(ClientKey client, KeyKind keyKind)
     {
         if (keyKind != KeyKind.Operator) return;
+        if (shared is not null)
+            SharedReturn(shared, client);
         lock (_gate)
         {
             try
@@ -78,6 +84,23 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Sp
         }
     }
 
+    private static LimitBlock HourlyBlock(IReadOnlyList<DateTimeOffset> byIp, IReadOnlyList<DateTimeOffset> byBrowser, int limit, DateTimeOffset now)
+    {
+        var used = Math.Max(byIp.Count, byBrowser.Count);
+        // Free again once enough of the starts behind each exhausted count have left the window.
+        var reset = new[] { byIp, byBrowser }.Where(s => s.Count >= limit).Max(s => s[s.Count - limit]) + Window;
+        return new LimitBlock(LimitKind.ClientCyclesPerHour,
+            $"You have run {used}/{limit} cycles in the last hour on the shared key. The next one is allowed at {LimitBlock.Until(reset, now)}.",
+            reset, OwnKeyHelps: true);
+    }
+
+    private static LimitBlock Busy(int max, long running, DateTimeOffset now) => new(LimitKind.ConcurrentCycles,
+        $"The server is running its maximum of {max} cycles at once ({running} running). Try again in a minute.",
+        now.AddMinutes(1), OwnKeyHelps: false);
+
+    private static LimitBlock Unchecked(DateTimeOffset now) => new(LimitKind.ClientCyclesPerHour,
+        "The server could not check your hourly cycle limit right now. Try again in a minute.", now.AddMinutes(1), OwnKeyHelps: true);
+
     /// <summary>Counts the last hour's starts from the ledger and records this one there; null when it is allowed.</summary>
     private LimitBlock? ClaimHourlySlot(ClientKey client, int limit, DateTimeOffset now)
     {
@@ -86,13 +109,7 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Sp
             var (byIp, byBrowser) = ledger.ClientStartsAfter(client.IpHash, client.BrowserHash, now - Window);
             var used = Math.Max(byIp.Count, byBrowser.Count);
             if (used >= limit)
-            {
-                // Free again once enough of the starts behind each exhausted count have left the window.
-                var reset = new[] { byIp, byBrowser }.Where(s => s.Count >= limit).Max(s => s[s.Count - limit]) + Window;
-                return new LimitBlock(LimitKind.ClientCyclesPerHour,
-                    $"You have run {used}/{limit} cycles in the last hour on the shared key. The next one is allowed at {LimitBlock.Until(reset, now)}.",
-                    reset, OwnKeyHelps: true);
-            }
+                return HourlyBlock(byIp, byBrowser, limit, now);
             ledger.RecordClientStart(now, client.IpHash, client.BrowserHash, forgetBefore: now - Window);
             return null;
         }
@@ -100,8 +117,7 @@ public sealed class ClientQuotas(IOptionsMonitor<CostControlOptions> options, Sp
         {
             // Unrecorded starts would slip past the limit after a restart: refuse rather than guess.
             logger.LogError(ex, "The spend ledger could not count or record a cycle start for the hourly limit");
-            return new LimitBlock(LimitKind.ClientCyclesPerHour,
-                "The server could not check your hourly cycle limit right now. Try again in a minute.", now.AddMinutes(1), OwnKeyHelps: true);
+            return Unchecked(now);
         }
     }
 }

@@ -116,13 +116,13 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
         clientQuotas.ReturnCycle(ticket.Request.Client, ticket.Request.KeyKind);
     }
 
-    /// <summary>Null while the spend ledger takes writes; otherwise why no cycle may start.</summary>
+    /// <summary>Null while the spend ledger takes writes and the shared counters (Redis, when used) answer; otherwise why no cycle may start.</summary>
     public LimitBlock? StorageBlock()
     {
         try
         {
             ledger.CheckWritable();
-            return null;
+            return guard.SharedStoreBlock();
         }
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
         {
@@ -132,6 +132,6 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
     }
 
     private static LimitBlock StorageUnavailable() => new(LimitKind.StorageUnavailable,
-        "The server cannot write its spend ledger (its disk is full or read-only), so it starts no cycles until the operator fixes it: it never spends what it cannot record. Everything you have so far is kept.",
+        "The server cannot write its spend ledger (its disk is full or read-only, or its database cannot be reached), so it starts no cycles until that is fixed: it never spends what it cannot record. Everything you have so far is kept.",
         null, OwnKeyHelps: false);
 }

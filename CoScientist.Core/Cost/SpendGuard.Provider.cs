@@ -41,10 +41,12 @@ public sealed partial class SpendGuard
 
     public SpendSources Sources()
     {
+        if (_shared is not null)
+            return SharedSources();
         lock (_gate)
         {
             RollOver(_clock.GetUtcNow());
-            var (today, month) = ProviderFigures();
+            var (today, month) = ProviderFigures(_day, _month);
             return new SpendSources(_daySpent + _dayHeld, _monthSpent + _monthHeld,
                 today + _dayHeld, month + _monthHeld, _provider?.ReadAt);
         }
@@ -53,15 +55,15 @@ public sealed partial class SpendGuard
     /// <summary>How far OpenRouter's figure is above the ledger's, for today and this month (zero when it is not). Under the lock, after RollOver.</summary>
     private (decimal Day, decimal Month) ProviderAboveLedger()
     {
-        var (today, month) = ProviderFigures();
+        var (today, month) = ProviderFigures(_day, _month);
         return (Math.Max(0, (today ?? 0) - _daySpent), Math.Max(0, (month ?? 0) - _monthSpent));
     }
 
-    private (decimal? Today, decimal? Month) ProviderFigures()
+    private (decimal? Today, decimal? Month) ProviderFigures(DateOnly day, int month)
     {
         if (_provider is not { } p) return (null, null);
         var since = _settledHere - p.SettledMark;
-        return (p.Today is { } d && DateOnly.FromDateTime(p.ReadAt.UtcDateTime) == _day ? d + since : null,
-                p.Month is { } m && MonthOf(p.ReadAt) == _month ? m + since : null);
+        return (p.Today is { } d && DateOnly.FromDateTime(p.ReadAt.UtcDateTime) == day ? d + since : null,
+                p.Month is { } m && MonthOf(p.ReadAt) == month ? m + since : null);
     }
 }

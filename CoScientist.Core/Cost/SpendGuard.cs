@@ -6,7 +6,13 @@ using Microsoft.Extensions.Options;
 namespace CoScientist.Core.Cost;
 
 /// <summary>An operator-key call's claim on the caps, held from before the call until it is settled.</summary>
-public sealed record SpendReservation(long LedgerId, decimal WorstCaseUsd, DateOnly Day, int Month, KeyKind KeyKind);
+public sealed record SpendReservation(long LedgerId, decimal WorstCaseUsd, DateOnly Day, int Month, KeyKind KeyKind)
+{
+    /// <summary>With shared counters (Redis): the hold's field there, and the seedings of the day's and month's counters it went into.</summary>
+    public string? SharedField { get; init; }
+    public string? DayEpoch { get; init; }
+    public string? MonthEpoch { get; init; }
+}
 
 /// <summary>
 /// Where the daily and monthly USD caps on the operator's key are enforced. Every operator call
@@ -32,12 +38,20 @@ public sealed partial class SpendGuard
     private decimal _dayHeld, _monthHeld;     // reservations of calls in flight now
     private bool _loaded;                     // the totals above were read from the ledger
 
-    public SpendGuard(SpendLedger ledger, IOptionsMonitor<CostControlOptions> options, TimeProvider clock, ILogger<SpendGuard> logger)
+    /// <param name="shared">Counters in Redis shared by every instance; null keeps them in this process (one instance).</param>
+    public SpendGuard(SpendLedger ledger, IOptionsMonitor<CostControlOptions> options, TimeProvider clock, ILogger<SpendGuard> logger,
+        Distributed.RedisSpendCounters? shared = null)
     {
         _ledger = ledger;
         _options = options;
         _clock = clock;
         _logger = logger;
+        _shared = shared;
+        if (shared is not null)
+        {
+            shared.Settled += WakeWaiting;
+            return;
+        }
         try
         {
             lock (_gate) Reload(_clock.GetUtcNow());
@@ -51,11 +65,20 @@ public sealed partial class SpendGuard
     private const string PausedKey = "kill_switch";
 
     /// <summary>The kill switch; kept in the ledger, so a restart does not quietly switch it off.</summary>
-    public bool Paused { get; private set; }
+    public bool Paused
+    {
+        get => _shared is null ? _paused : SharedPaused();
+        private set => _paused = value;
+    }
+
+    private bool _paused;
 
     public void SetPaused(bool paused)
     {
-        _ledger.SetSetting(PausedKey, paused ? "true" : "false");
+        if (_shared is not null)
+            _shared.SetPaused(paused);
+        else
+            _ledger.SetSetting(PausedKey, paused ? "true" : "false");
         Paused = paused;
         _logger.LogWarning("Kill switch {State}: operator-key LLM calls are {Effect}", paused ? "on" : "off", paused ? "paused" : "allowed again");
     }
@@ -63,6 +86,8 @@ public sealed partial class SpendGuard
     /// <summary>Today's and this month's operator spend, calls in flight included at their worst case.</summary>
     public (decimal Today, decimal Month) Totals()
     {
+        if (_shared is not null)
+            return SharedTotals();
         lock (_gate)
         {
             RollOver(_clock.GetUtcNow());
@@ -77,6 +102,8 @@ public sealed partial class SpendGuard
     /// </summary>
     public LimitBlock? CurrentBlock(decimal expectedCycleUsd = 0)
     {
+        if (_shared is not null)
+            return SharedCurrentBlock(expectedCycleUsd);
         lock (_gate)
             return Check(_clock.GetUtcNow(), expectedCycleUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld, forCycle: expectedCycleUsd > 0);
     }
@@ -91,6 +118,8 @@ public sealed partial class SpendGuard
             return new SpendReservation(id, call.ReservedUsd, DateOnly.FromDateTime(now.UtcDateTime), MonthOf(now), KeyKind.Visitor);
         }
 
+        if (_shared is not null)
+            return await SharedReserveAsync(call, cancellationToken);
         var deadline = _clock.GetUtcNow() + MaxWaitForRoom;
         while (true)
         {
@@ -136,7 +165,7 @@ public sealed partial class SpendGuard
         {
             _logger.LogError("The spend ledger refused a reservation ({Error}); no LLM call is made that it cannot record", ex.Message);
             throw new LlmException(LlmErrorKind.StorageUnavailable,
-                "The server cannot write its spend ledger (its disk is full or read-only), so it makes no more LLM calls until that is fixed. Everything finished so far is kept.",
+                "The server cannot write its spend ledger (its disk is full or read-only, or its database cannot be reached), so it makes no more LLM calls until that is fixed. Everything finished so far is kept.",
                 inner: ex);
         }
     }
@@ -150,6 +179,11 @@ public sealed partial class SpendGuard
         {
             actual = WriteSettlement(reservation, usage, error, actual, status);
             RecordMetrics(reservation, usage, actual, error);
+            return;
+        }
+        if (_shared is not null)
+        {
+            SharedSettle(reservation, usage, error, actual, status);
             return;
         }
         TaskCompletionSource wake;
@@ -191,6 +225,11 @@ public sealed partial class SpendGuard
     {
         if (reservation.KeyKind == KeyKind.Visitor)
             return;
+        if (_shared is not null)
+        {
+            SharedReconcile(reservation, confirmedUsd);
+            return;
+        }
         TaskCompletionSource wake;
         lock (_gate)
         {
@@ -215,18 +254,23 @@ public sealed partial class SpendGuard
 
     private LimitBlock? Check(DateTimeOffset now, decimal next, decimal day, decimal month, bool forCycle = false)
     {
+        RollOver(now);
+        var (dayAbove, monthAbove) = ProviderAboveLedger();
+        return Block(now, next, day + dayAbove, month + monthAbove, Paused, _day, forCycle);
+    }
+
+    /// <summary>Which limit a call or cycle costing <paramref name="next"/> would cross, given what is used (floors included).</summary>
+    private LimitBlock? Block(DateTimeOffset now, decimal next, decimal day, decimal month, bool paused, DateOnly today, bool forCycle)
+    {
         string Reached(string period, decimal cap, decimal used) => forCycle && used < cap
             ? $"The {period} spending limit of ${cap:0.00} on the shared key is nearly used up (${used:0.0000} spent) and the next cycle is expected to cost about ${next:0.0000}."
             : $"The {period} spending limit of ${cap:0.00} on the shared key is reached (${used:0.0000} spent).";
-        RollOver(now);
-        var (dayAbove, monthAbove) = ProviderAboveLedger();
-        (day, month) = (day + dayAbove, month + monthAbove);
         var options = _options.CurrentValue;
-        if (Paused)
+        if (paused)
             return new LimitBlock(LimitKind.Paused, "The operator has paused all LLM calls on the shared key.", null, OwnKeyHelps: true);
         if (day + next > options.DailyCap)
         {
-            var reset = new DateTimeOffset(_day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var reset = new DateTimeOffset(today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             return new LimitBlock(LimitKind.DailySpend,
                 $"{Reached("daily", options.DailyCap, day)} It resets at {LimitBlock.Until(reset, now)}.",
                 reset, OwnKeyHelps: true);
@@ -265,7 +309,7 @@ public sealed partial class SpendGuard
         {
             // Without the ledger the spend so far is unknown: no call may be made against the caps.
             throw new LlmException(LlmErrorKind.StorageUnavailable,
-                "The server cannot read its spend ledger (its disk is full, read-only or missing), so it makes no LLM calls until that is fixed.",
+                "The server cannot read its spend ledger (its disk is full, read-only or missing, or its database cannot be reached), so it makes no LLM calls until that is fixed.",
                 inner: ex);
         }
     }

@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace CoScientist.Core.Storage;
 
 /// <summary>
@@ -10,64 +8,25 @@ namespace CoScientist.Core.Storage;
 /// </summary>
 public sealed partial class SpendLedger
 {
-    private static void MigrateClientStarts(SqliteConnection connection)
-    {
-        using var exists = connection.CreateCommand();
-        exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'client_starts';";
-        if (Convert.ToInt32(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0)
-            return;
-        // A ledger from before this table knew each cycle's IP hash only: those starts count by IP.
-        using var transaction = connection.BeginTransaction();
-        using var create = connection.CreateCommand();
-        create.Transaction = transaction;
-        create.CommandText = """
-            CREATE TABLE client_starts (at TEXT NOT NULL, ip_hash TEXT NOT NULL, browser_hash TEXT);
-            CREATE INDEX client_starts_at ON client_starts(at);
-            CREATE INDEX client_starts_ip ON client_starts(ip_hash, at);
-            CREATE INDEX client_starts_browser ON client_starts(browser_hash, at);
-            INSERT INTO client_starts(at, ip_hash) SELECT started_at, client_hash FROM cycles WHERE key_kind = 'Operator';
-            """;
-        create.ExecuteNonQuery();
-        transaction.Commit();
-    }
-
     /// <summary>When this visitor started shared-key cycles after <paramref name="from"/>, oldest first, by IP hash and by browser hash.</summary>
     public (IReadOnlyList<DateTimeOffset> ByIp, IReadOnlyList<DateTimeOffset> ByBrowser) ClientStartsAfter(string ipHash, string browserHash, DateTimeOffset from)
     {
         IReadOnlyList<DateTimeOffset> Starts(string column, string hash) => Query(
-            $"SELECT at FROM client_starts WHERE {column} = $hash AND at > $from ORDER BY at;",
-            c => { c.Parameters.AddWithValue("$hash", hash); c.Parameters.AddWithValue("$from", Time(from)); },
+            $"SELECT at FROM client_starts WHERE {column} = @hash AND at > @from ORDER BY at;",
+            c => c.With("@hash", hash).With("@from", Time(from)),
             r => ParseTime(r.GetString(0)));
         return (Starts("ip_hash", ipHash), Starts("browser_hash", browserHash));
     }
 
     /// <summary>Records a granted start and forgets those from before <paramref name="forgetBefore"/>, which no limit looks at any more.</summary>
-    public void RecordClientStart(DateTimeOffset at, string ipHash, string browserHash, DateTimeOffset forgetBefore)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO client_starts(at, ip_hash, browser_hash) VALUES ($at, $ip, $browser);
-            DELETE FROM client_starts WHERE at < $forget;
-            """;
-        command.Parameters.AddWithValue("$at", Time(at));
-        command.Parameters.AddWithValue("$ip", ipHash);
-        command.Parameters.AddWithValue("$browser", browserHash);
-        command.Parameters.AddWithValue("$forget", Time(forgetBefore));
-        command.ExecuteNonQuery();
-    }
+    public void RecordClientStart(DateTimeOffset at, string ipHash, string browserHash, DateTimeOffset forgetBefore) => Execute("""
+        INSERT INTO client_starts(at, ip_hash, browser_hash) VALUES (@at, @ip, @browser);
+        DELETE FROM client_starts WHERE at < @forget;
+        """, c => c.With("@at", Time(at)).With("@ip", ipHash).With("@browser", browserHash).With("@forget", Time(forgetBefore)));
 
     /// <summary>Takes back this visitor's latest start (its cycle produced nothing because OpenRouter was down).</summary>
-    public void ForgetLatestClientStart(string ipHash, string browserHash)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            DELETE FROM client_starts WHERE rowid = (
-                SELECT rowid FROM client_starts WHERE ip_hash = $ip AND browser_hash = $browser ORDER BY at DESC LIMIT 1);
-            """;
-        command.Parameters.AddWithValue("$ip", ipHash);
-        command.Parameters.AddWithValue("$browser", browserHash);
-        command.ExecuteNonQuery();
-    }
+    public void ForgetLatestClientStart(string ipHash, string browserHash) => Execute($"""
+        DELETE FROM client_starts WHERE {_database.RowId} = (
+            SELECT {_database.RowId} FROM client_starts WHERE ip_hash = @ip AND browser_hash = @browser ORDER BY at DESC LIMIT 1);
+        """, c => c.With("@ip", ipHash).With("@browser", browserHash));
 }

@@ -1,34 +1,47 @@
+using System.Data.Common;
 using System.Globalization;
+using CoScientist.Core.Distributed;
 using CoScientist.Core.Llm;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace CoScientist.Core.Storage;
 
 /// <summary>
-/// The durable record of every LLM call and cycle, in SQLite under DATA_DIR. A call is written as a
-/// reservation at its worst-case cost before it is made and settled after, so a crash leaves it
-/// counted at its worst case, never lost. A connection is opened per operation.
+/// The durable record of every LLM call and cycle: in SQLite under DATA_DIR, or in PostgreSQL when
+/// <c>ConnectionStrings:Postgres</c> is set, with the same queries (<see cref="LedgerDatabase"/> holds what differs).
+/// A call is written as a reservation at its worst-case cost before it is made and settled after, so a crash leaves
+/// it counted at its worst case, never lost. A connection is opened per operation (pooled).
 /// Holds no raw IPs and no keys: clients appear as salted hashes.
 /// </summary>
-public sealed partial class SpendLedger
+public sealed partial class SpendLedger : IDisposable
 {
-    private readonly string _connectionString;
+    private readonly LedgerDatabase _database;
     private readonly ILogger<SpendLedger> _logger;
 
+    /// <summary>The embedded ledger, ledger.db under DATA_DIR.</summary>
     public SpendLedger(IOptions<StorageOptions> options, ILogger<SpendLedger> logger)
+        : this(new SqliteLedgerDatabase(options.Value.LedgerPath), logger) { }
+
+    /// <summary>PostgreSQL when <see cref="ScaleOut.UsesPostgres"/>, else the embedded ledger.</summary>
+    public SpendLedger(ScaleOut scaleOut, IOptions<StorageOptions> options, ILogger<SpendLedger> logger)
+        : this(scaleOut.PostgresConnectionString is { } postgres
+            ? new PostgresLedgerDatabase(new PostgresDatabase(postgres))
+            : new SqliteLedgerDatabase(options.Value.LedgerPath), logger) { }
+
+    internal SpendLedger(LedgerDatabase database, ILogger<SpendLedger> logger)
     {
+        _database = database;
         _logger = logger;
-        Path = options.Value.LedgerPath;
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true }.ToString();
         try
         {
             EnsureReady();
             if (OpenReservations() is > 0 and var open)
                 _logger.LogWarning("The ledger holds {Count} reservations left open by an earlier run; they count at their worst case", open);
         }
-        catch (Exception ex) when (IsStorageFailure(ex))
+        catch (Exception ex) when (_database.IsFailure(ex))
         {
             // The app still starts, so that it can say what is wrong; it makes no call it cannot record.
             _logger.LogError("The spend ledger at {Path} cannot be opened ({Error}); no LLM call is made until it can", Path, ex.Message);
@@ -38,233 +51,134 @@ public sealed partial class SpendLedger
     private readonly Lock _readyGate = new();
     private volatile bool _ready;
 
-    /// <summary>Creates the directory and the schema on first use, and again after a failure, so a fixed disk is picked up.</summary>
+    /// <summary>Creates the schema on first use, and again after a failure, so a fixed disk or a database back up is picked up.</summary>
     private void EnsureReady()
     {
         if (_ready) return;
         lock (_readyGate)
         {
             if (_ready) return;
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            Migrate();
+            _database.Migrate(_logger);
             _ready = true;
         }
     }
 
-    /// <summary>The failures that mean the disk under DATA_DIR is unwritable, full or missing.</summary>
-    public static bool IsStorageFailure(Exception ex) => ex is SqliteException or IOException or UnauthorizedAccessException;
+    /// <summary>
+    /// The failures that mean the ledger cannot be written or read now: the disk under DATA_DIR is unwritable, full or
+    /// missing, or PostgreSQL is down, unreachable, too slow or refusing.
+    /// </summary>
+    public static bool IsStorageFailure(Exception ex) =>
+        ex is SqliteException or IOException or UnauthorizedAccessException || PostgresDatabase.IsFailureOf(ex);
 
-    public string Path { get; }
+    /// <summary>Where the ledger is: the SQLite file, or the PostgreSQL database by host and name.</summary>
+    public string Path => _database.Description;
 
-    private SqliteConnection Open()
+    /// <summary>Runs <paramref name="work"/> on an open connection; a storage failure also resets what it broke (the pool).</summary>
+    private T Use<T>(Func<DbConnection, T> work)
     {
-        EnsureReady();
-        return OpenRaw();
+        try
+        {
+            EnsureReady();
+            using var connection = _database.Open();
+            return work(connection);
+        }
+        catch (Exception ex) when (Forget(ex))
+        {
+            throw; // not reached: Forget only looks
+        }
     }
 
-    private SqliteConnection OpenRaw()
+    private bool Forget(Exception ex)
     {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 5000;";
-        pragma.ExecuteNonQuery();
-        return connection;
+        _database.IsFailure(ex);
+        return false;
     }
 
-    private void Migrate()
+    private int Execute(string sql, Action<DbCommand> bind) => Use(connection =>
     {
-        using var connection = OpenRaw();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS calls (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                at TEXT NOT NULL,
-                session_id TEXT NOT NULL,
-                client_hash TEXT NOT NULL,
-                model TEXT NOT NULL,
-                step TEXT,
-                key_kind TEXT NOT NULL,
-                status TEXT NOT NULL,
-                reserved_usd REAL NOT NULL,
-                cost_usd REAL NOT NULL DEFAULT 0,
-                input_tokens INTEGER NOT NULL DEFAULT 0,
-                output_tokens INTEGER NOT NULL DEFAULT 0,
-                generation_id TEXT,
-                error TEXT);
-            CREATE INDEX IF NOT EXISTS calls_at ON calls(at);
-            CREATE TABLE IF NOT EXISTS cycles (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                started_at TEXT NOT NULL,
-                finished_at TEXT,
-                session_id TEXT NOT NULL,
-                client_hash TEXT NOT NULL,
-                goal TEXT NOT NULL,
-                model TEXT NOT NULL,
-                key_kind TEXT NOT NULL,
-                outcome TEXT,
-                expected_usd REAL NOT NULL,
-                worst_usd REAL NOT NULL,
-                actual_usd REAL,
-                calls INTEGER);
-            CREATE INDEX IF NOT EXISTS cycles_started ON cycles(started_at);
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """;
-        command.ExecuteNonQuery();
-        MigrateClientStarts(connection);
-    }
+        using var command = connection.Command(sql);
+        bind(command);
+        return command.ExecuteNonQuery();
+    });
+
+    private object? Scalar(string sql, Action<DbCommand> bind) => Use(connection =>
+    {
+        using var command = connection.Command(sql);
+        bind(command);
+        return command.ExecuteScalar();
+    });
 
     /// <summary>A per-installation secret that salts client hashes; kept in the ledger so hashes stay stable across restarts.</summary>
-    public string ClientSalt()
+    public string ClientSalt() => Use(connection =>
     {
-        using var connection = Open();
-        using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES ('client_salt', $v); SELECT value FROM meta WHERE key = 'client_salt';";
-        insert.Parameters.AddWithValue("$v", Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-        return (string)insert.ExecuteScalar()!;
-    }
+        using (var insert = connection.Command("INSERT INTO meta(key, value) VALUES ('client_salt', @v) ON CONFLICT (key) DO NOTHING;"))
+        {
+            insert.Param("@v", Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+            insert.ExecuteNonQuery();
+        }
+        using var read = connection.Command("SELECT value FROM meta WHERE key = 'client_salt';");
+        return (string)read.ExecuteScalar()!;
+    });
 
-    public long Reserve(CallReservation call)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO calls(at, session_id, client_hash, model, step, key_kind, status, reserved_usd)
-            VALUES ($at, $session, $client, $model, $step, $kind, 'Reserved', $reserved);
-            SELECT last_insert_rowid();
-            """;
-        command.Parameters.AddWithValue("$at", Time(call.At));
-        command.Parameters.AddWithValue("$session", call.SessionId);
-        command.Parameters.AddWithValue("$client", call.ClientHash);
-        command.Parameters.AddWithValue("$model", call.Model);
-        command.Parameters.AddWithValue("$step", (object?)call.Step ?? DBNull.Value);
-        command.Parameters.AddWithValue("$kind", call.KeyKind.ToString());
-        command.Parameters.AddWithValue("$reserved", (double)call.ReservedUsd);
-        return (long)command.ExecuteScalar()!;
-    }
+    public long Reserve(CallReservation call) => Convert.ToInt64(Scalar("""
+        INSERT INTO calls(at, session_id, client_hash, model, step, key_kind, status, reserved_usd)
+        VALUES (@at, @session, @client, @model, @step, @kind, 'Reserved', @reserved) RETURNING id;
+        """, c => c
+        .With("@at", Time(call.At)).With("@session", call.SessionId).With("@client", call.ClientHash).With("@model", call.Model)
+        .With("@step", call.Step).With("@kind", call.KeyKind.ToString()).With("@reserved", (double)call.ReservedUsd)), CultureInfo.InvariantCulture);
 
-    public void Settle(long id, CallStatus status, decimal costUsd, long inputTokens, long outputTokens, string? generationId, string? error)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE calls SET status = $status, cost_usd = $cost, input_tokens = $in, output_tokens = $out,
-                generation_id = $gen, error = $error WHERE id = $id;
-            """;
-        command.Parameters.AddWithValue("$status", status.ToString());
-        command.Parameters.AddWithValue("$cost", (double)costUsd);
-        command.Parameters.AddWithValue("$in", inputTokens);
-        command.Parameters.AddWithValue("$out", outputTokens);
-        command.Parameters.AddWithValue("$gen", (object?)generationId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-        command.Parameters.AddWithValue("$id", id);
-        command.ExecuteNonQuery();
-    }
+    public void Settle(long id, CallStatus status, decimal costUsd, long inputTokens, long outputTokens, string? generationId, string? error) =>
+        Execute("""
+            UPDATE calls SET status = @status, cost_usd = @cost, input_tokens = @in, output_tokens = @out,
+                generation_id = @gen, error = @error WHERE id = @id;
+            """, c => c
+            .With("@status", status.ToString()).With("@cost", (double)costUsd).With("@in", inputTokens).With("@out", outputTokens)
+            .With("@gen", generationId).With("@error", error).With("@id", id));
 
     /// <summary>OpenRouter confirmed what an unconfirmed call cost: its worst case gives way to the real figure.</summary>
-    public bool Confirm(long id, decimal costUsd, long inputTokens, long outputTokens)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE calls SET status = 'Failed', cost_usd = $cost, input_tokens = $in, output_tokens = $out,
-                error = COALESCE(error, '') || ' (cost confirmed by OpenRouter)' WHERE id = $id AND status = 'Unconfirmed';
-            """;
-        command.Parameters.AddWithValue("$cost", (double)costUsd);
-        command.Parameters.AddWithValue("$in", inputTokens);
-        command.Parameters.AddWithValue("$out", outputTokens);
-        command.Parameters.AddWithValue("$id", id);
-        return command.ExecuteNonQuery() == 1;
-    }
+    public bool Confirm(long id, decimal costUsd, long inputTokens, long outputTokens) => Execute("""
+        UPDATE calls SET status = 'Failed', cost_usd = @cost, input_tokens = @in, output_tokens = @out,
+            error = COALESCE(error, '') || ' (cost confirmed by OpenRouter)' WHERE id = @id AND status = 'Unconfirmed';
+        """, c => c.With("@cost", (double)costUsd).With("@in", inputTokens).With("@out", outputTokens).With("@id", id)) == 1;
 
     /// <summary>Operator-key spend since <paramref name="from"/>: settled costs, plus open reservations at their worst case.</summary>
-    public decimal OperatorSpendSince(DateTimeOffset from)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT COALESCE(SUM(CASE status WHEN 'Reserved' THEN reserved_usd ELSE cost_usd END), 0)
-            FROM calls WHERE key_kind = 'Operator' AND at >= $from;
-            """;
-        command.Parameters.AddWithValue("$from", Time(from));
-        return Convert.ToDecimal(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
+    public decimal OperatorSpendSince(DateTimeOffset from) => Convert.ToDecimal(Scalar("""
+        SELECT COALESCE(SUM(CASE status WHEN 'Reserved' THEN reserved_usd ELSE cost_usd END), 0)
+        FROM calls WHERE key_kind = 'Operator' AND at >= @from;
+        """, c => c.With("@from", Time(from))), CultureInfo.InvariantCulture);
 
-    public long StartCycle(CycleRecord cycle)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO cycles(started_at, session_id, client_hash, goal, model, key_kind, expected_usd, worst_usd)
-            VALUES ($at, $session, $client, $goal, $model, $kind, $expected, $worst);
-            SELECT last_insert_rowid();
-            """;
-        command.Parameters.AddWithValue("$at", Time(cycle.StartedAt));
-        command.Parameters.AddWithValue("$session", cycle.SessionId);
-        command.Parameters.AddWithValue("$client", cycle.ClientHash);
-        command.Parameters.AddWithValue("$goal", cycle.Goal.Length > 500 ? cycle.Goal[..500] : cycle.Goal);
-        command.Parameters.AddWithValue("$model", cycle.Model);
-        command.Parameters.AddWithValue("$kind", cycle.KeyKind.ToString());
-        command.Parameters.AddWithValue("$expected", (double)cycle.ExpectedUsd);
-        command.Parameters.AddWithValue("$worst", (double)cycle.WorstUsd);
-        return (long)command.ExecuteScalar()!;
-    }
+    public long StartCycle(CycleRecord cycle) => Convert.ToInt64(Scalar("""
+        INSERT INTO cycles(started_at, session_id, client_hash, goal, model, key_kind, expected_usd, worst_usd)
+        VALUES (@at, @session, @client, @goal, @model, @kind, @expected, @worst) RETURNING id;
+        """, c => c
+        .With("@at", Time(cycle.StartedAt)).With("@session", cycle.SessionId).With("@client", cycle.ClientHash)
+        .With("@goal", cycle.Goal.Length > 500 ? cycle.Goal[..500] : cycle.Goal).With("@model", cycle.Model)
+        .With("@kind", cycle.KeyKind.ToString()).With("@expected", (double)cycle.ExpectedUsd).With("@worst", (double)cycle.WorstUsd)),
+        CultureInfo.InvariantCulture);
 
-    public void FinishCycle(long id, DateTimeOffset finishedAt, string outcome, decimal actualUsd, int calls)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE cycles SET finished_at = $at, outcome = $outcome, actual_usd = $actual, calls = $calls WHERE id = $id;";
-        command.Parameters.AddWithValue("$at", Time(finishedAt));
-        command.Parameters.AddWithValue("$outcome", outcome);
-        command.Parameters.AddWithValue("$actual", (double)actualUsd);
-        command.Parameters.AddWithValue("$calls", calls);
-        command.Parameters.AddWithValue("$id", id);
-        command.ExecuteNonQuery();
-    }
+    public void FinishCycle(long id, DateTimeOffset finishedAt, string outcome, decimal actualUsd, int calls) => Execute(
+        "UPDATE cycles SET finished_at = @at, outcome = @outcome, actual_usd = @actual, calls = @calls WHERE id = @id;",
+        c => c.With("@at", Time(finishedAt)).With("@outcome", outcome).With("@actual", (double)actualUsd).With("@calls", calls).With("@id", id));
 
-    public string? Setting(string key)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM meta WHERE key = $key;";
-        command.Parameters.AddWithValue("$key", key);
-        return command.ExecuteScalar() as string;
-    }
+    public string? Setting(string key) => Scalar("SELECT value FROM meta WHERE key = @key;", c => c.With("@key", key)) as string;
 
-    public void SetSetting(string key, string value)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = excluded.value;";
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$value", value);
-        command.ExecuteNonQuery();
-    }
+    public void SetSetting(string key, string value) => Execute(
+        "INSERT INTO meta(key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
+        c => c.With("@key", key).With("@value", value));
 
     /// <summary>Throws unless the ledger accepts a write right now (readiness check).</summary>
-    public void CheckWritable()
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO meta(key, value) VALUES ('ready_check', $at) ON CONFLICT(key) DO UPDATE SET value = excluded.value;";
-        command.Parameters.AddWithValue("$at", Time(DateTimeOffset.UtcNow));
-        command.ExecuteNonQuery();
-    }
+    public void CheckWritable() => Execute(
+        "INSERT INTO meta(key, value) VALUES ('ready_check', @at) ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
+        c => c.With("@at", Time(DateTimeOffset.UtcNow)));
 
     /// <summary>Reservations a previous process left open (it stopped mid-call); they stay counted at worst case.</summary>
-    public int OpenReservations()
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM calls WHERE status = 'Reserved';";
-        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
+    public int OpenReservations() =>
+        Convert.ToInt32(Scalar("SELECT COUNT(*) FROM calls WHERE status = 'Reserved';", _ => { }), CultureInfo.InvariantCulture);
 
-    // ISO 8601 in UTC sorts as text, so range queries on it are correct.
-    internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>Closes the pooled connections to PostgreSQL (nothing to do for SQLite).</summary>
+    public void Dispose() => (_database as IDisposable)?.Dispose();
 
-    internal static DateTimeOffset ParseTime(string s) =>
-        DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    internal static string Time(DateTimeOffset t) => Sql.Time(t);
+
+    internal static DateTimeOffset ParseTime(string s) => Sql.ParseTime(s);
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -6,17 +7,12 @@ using Microsoft.Extensions.Options;
 namespace CoScientist.Core.Storage;
 
 /// <summary>
-/// Saved research in SQLite (research.db under DATA_DIR), the embedded default <see cref="IResearchStore"/>.
-/// A connection is opened per operation (pooled), so any thread may call; writers queue on SQLite's lock.
-/// Work is synchronous underneath: the tasks it returns are already complete.
+/// Saved research in SQLite (research.db under DATA_DIR), the embedded default <see cref="IResearchStore"/>: its
+/// connections, its versioned schema (PRAGMA user_version) and how its failures reach callers. Writers queue on
+/// SQLite's lock; its work is synchronous underneath, so the tasks it returns are already complete.
 /// </summary>
-public sealed partial class SqliteResearchStore : IResearchStore
+public sealed class SqliteResearchStore : SqlResearchStore
 {
-    private const string RecordColumns = """
-        id, owner_id, title, goal, model, settings_json, created_at, last_activity_at, cycles, cost_usd,
-        share_token, is_example, running_cycle, goal_embedding
-        """;
-
     private readonly string _connectionString;
     private readonly ILogger _logger;
     private readonly int _targetVersion;
@@ -25,7 +21,7 @@ public sealed partial class SqliteResearchStore : IResearchStore
         : this(options.Value.ResearchPath, logger, CurrentVersion) { }
 
     /// <summary>Opens <paramref name="path"/> migrated up to <paramref name="targetVersion"/>; tests build old schemas with it.</summary>
-    internal SqliteResearchStore(string path, ILogger logger, int targetVersion)
+    internal SqliteResearchStore(string path, ILogger logger, int targetVersion) : base(logger)
     {
         Path = path;
         _logger = logger;
@@ -35,161 +31,158 @@ public sealed partial class SqliteResearchStore : IResearchStore
 
     public string Path { get; }
 
-    public Task CreateAsync(ResearchRecord record) => Run(() =>
+    private protected override string Description => Path;
+
+    /// <summary>
+    /// The schema's history, oldest first; the database's PRAGMA user_version is the last step applied.
+    /// Never edit a released step: add one. Each runs in its own transaction with the version bump.
+    /// </summary>
+    internal static readonly IReadOnlyList<string> Migrations =
+    [
+        // 1: records and their content. Content rows hold a record as JSON (a server database could use jsonb);
+        // hypotheses keep their embedding apart as float32 bytes.
+        """
+        CREATE TABLE research (
+            id TEXT PRIMARY KEY,
+            owner_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            goal TEXT NOT NULL,
+            model TEXT NOT NULL,
+            settings_json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_activity_at TEXT NOT NULL,
+            cycles INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            share_token TEXT UNIQUE,
+            is_example INTEGER NOT NULL DEFAULT 0,
+            running_cycle INTEGER,
+            goal_embedding BLOB);
+        CREATE INDEX research_owner ON research(owner_id, last_activity_at);
+        CREATE TABLE hypotheses (
+            research_id TEXT NOT NULL REFERENCES research(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            embedding BLOB,
+            PRIMARY KEY (research_id, id));
+        CREATE TABLE matches (
+            research_id TEXT NOT NULL REFERENCES research(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (research_id, id));
+        CREATE TABLE meta_reviews (
+            research_id TEXT NOT NULL REFERENCES research(id) ON DELETE CASCADE,
+            cycle INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (research_id, cycle));
+        CREATE TABLE cycle_reports (
+            research_id TEXT NOT NULL REFERENCES research(id) ON DELETE CASCADE,
+            cycle INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (research_id, cycle));
+        """,
+        // 2: the retention sweep reads only research that may expire.
+        "CREATE INDEX research_expiring ON research(last_activity_at) WHERE share_token IS NULL AND is_example = 0;",
+        // 3: the papers a research retrieved, under the numbers its hypotheses and reviews cite.
+        """
+        CREATE TABLE papers (
+            research_id TEXT NOT NULL REFERENCES research(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (research_id, number));
+        """,
+        // 4: the owner's votes (a track beside the judge's matches) and the directive waiting for the next cycle.
+        """
+        CREATE TABLE votes (
+            research_id TEXT NOT NULL REFERENCES research(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (research_id, id));
+        ALTER TABLE research ADD COLUMN pending_directive TEXT;
+        """,
+    ];
+
+    public static int CurrentVersion => Migrations.Count;
+
+    private readonly Lock _readyGate = new();
+    private volatile bool _ready;
+
+    private protected override Task<DbConnection> OpenAsync()
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"INSERT INTO research({RecordColumns}) VALUES ($id, $owner, $title, $goal, $model, $settings, $created, $activity, " +
-                              "$cycles, $cost, $share, $example, $running, $embedding);";
-        command.Parameters.AddWithValue("$id", record.Id);
-        command.Parameters.AddWithValue("$owner", record.OwnerId);
-        command.Parameters.AddWithValue("$title", record.Title);
-        command.Parameters.AddWithValue("$goal", record.Goal);
-        command.Parameters.AddWithValue("$model", record.Model);
-        command.Parameters.AddWithValue("$settings", record.SettingsJson);
-        command.Parameters.AddWithValue("$created", Time(record.CreatedAt));
-        command.Parameters.AddWithValue("$activity", Time(record.LastActivityAt));
-        command.Parameters.AddWithValue("$cycles", record.Cycles);
-        command.Parameters.AddWithValue("$cost", (double)record.CostUsd);
-        command.Parameters.AddWithValue("$share", (object?)record.ShareToken ?? DBNull.Value);
-        command.Parameters.AddWithValue("$example", record.IsExample);
-        command.Parameters.AddWithValue("$running", (object?)record.RunningCycle ?? DBNull.Value);
-        command.Parameters.AddWithValue("$embedding", record.GoalEmbedding is { } e ? ResearchJson.ToBlob(e) : DBNull.Value);
-        return command.ExecuteNonQuery();
-    });
-
-    public Task<ResearchRecord?> GetRecordAsync(string id) =>
-        Run(() => Records("WHERE id = $v", id).SingleOrDefault());
-
-    public Task<ResearchRecord?> GetByShareTokenAsync(string shareToken) =>
-        Run(() => Records("WHERE share_token = $v", shareToken).SingleOrDefault());
-
-    public Task<IReadOnlyList<ResearchRecord>> ListByOwnerAsync(string ownerId) =>
-        Run(() => Records("WHERE owner_id = $v ORDER BY last_activity_at DESC", ownerId));
-
-    public Task<IReadOnlyList<ResearchRecord>> ListSharedAsync(int limit = 200) =>
-        Run(() => Records("WHERE share_token IS NOT NULL ORDER BY last_activity_at DESC LIMIT $v", limit));
-
-    public Task<IReadOnlyList<ResearchRecord>> ListExamplesAsync() =>
-        Run(() => Records("WHERE is_example = 1 ORDER BY created_at"));
-
-    public Task<IReadOnlyList<ResearchRecord>> InterruptedAsync() =>
-        Run(() => Records("WHERE running_cycle IS NOT NULL ORDER BY last_activity_at"));
-
-    public Task<bool> RenameAsync(string id, string title)
-    {
-        if (string.IsNullOrWhiteSpace(title)) return Task.FromException<bool>(new ArgumentException("A title cannot be empty.", nameof(title)));
-        return Update(id, "title = $v", title.Trim());
+        EnsureMigrated();
+        return Task.FromResult<DbConnection>(Connect());
     }
 
-    public Task<bool> SetShareTokenAsync(string id, string? shareToken) => Update(id, "share_token = $v", shareToken);
+    private protected override Task<DbTransaction> BeginReadAsync(DbConnection connection) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
 
-    public Task<bool> SetExampleAsync(string id, bool isExample) => Update(id, "is_example = $v", isExample);
+    private protected override Task<long> StorageBytesAsync(DbConnection connection) =>
+        Task.FromResult(new[] { Path, Path + "-wal" }.Select(f => new FileInfo(f)).Where(f => f.Exists).Sum(f => f.Length));
 
-    public Task<bool> UpdateSummaryAsync(string id, ResearchSummary summary) => Run(() =>
+    private SqliteConnection Connect()
     {
-        using var connection = Open();
-        return UpdateSummary(connection, id, summary);
-    });
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        // synchronous=NORMAL under WAL: a commit survives the process dying, only a power cut may lose the
+        // last few; it keeps a save after every finished item cheap.
+        pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
 
-    public Task<bool> DeleteAsync(string id) => Run(() =>
+    /// <summary>
+    /// Migrates on first use rather than at construction: storage that is down then must not stop the app
+    /// from starting, and a later call tries again.
+    /// </summary>
+    private void EnsureMigrated()
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM research WHERE id = $id;"; // content goes with it (ON DELETE CASCADE)
-        command.Parameters.AddWithValue("$id", id);
-        return command.ExecuteNonQuery() > 0;
-    });
-
-    public Task<int> DeleteInactiveAsync(DateTimeOffset olderThan) => Run(() =>
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        // Freed pages are reused by later research; the file itself does not shrink.
-        command.CommandText = """
-            DELETE FROM research
-            WHERE share_token IS NULL AND is_example = 0 AND running_cycle IS NULL AND last_activity_at < $cutoff;
-            """;
-        command.Parameters.AddWithValue("$cutoff", Time(olderThan));
-        return command.ExecuteNonQuery();
-    });
-
-    public Task<ResearchStoreStats> StatsAsync() => Run(() =>
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT COUNT(*), COUNT(share_token), COALESCE(SUM(is_example), 0), COUNT(running_cycle),
-                   (SELECT COUNT(*) FROM hypotheses), (SELECT COUNT(*) FROM matches)
-            FROM research;
-            """;
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        var bytes = new[] { Path, Path + "-wal" }.Select(f => new FileInfo(f)).Where(f => f.Exists).Sum(f => f.Length);
-        return new ResearchStoreStats(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3),
-            reader.GetInt64(4), reader.GetInt64(5), bytes);
-    });
-
-    private Task<bool> Update(string id, string assignment, object? value) => Run(() =>
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"UPDATE research SET {assignment} WHERE id = $id;";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$v", value ?? DBNull.Value);
-        return command.ExecuteNonQuery() > 0;
-    });
-
-    private static bool UpdateSummary(SqliteConnection connection, string id, ResearchSummary summary)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE research SET cycles = $cycles, cost_usd = $cost, last_activity_at = $activity, running_cycle = $running WHERE id = $id;";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$cycles", summary.Cycles);
-        command.Parameters.AddWithValue("$cost", (double)summary.CostUsd);
-        command.Parameters.AddWithValue("$activity", Time(summary.LastActivityAt));
-        command.Parameters.AddWithValue("$running", (object?)summary.RunningCycle ?? DBNull.Value);
-        if (summary.Settings is { } settings)
+        if (_ready) return;
+        lock (_readyGate)
         {
-            command.CommandText = command.CommandText.Replace(" WHERE id = $id;", ", settings_json = $settings, model = $model WHERE id = $id;");
-            command.Parameters.AddWithValue("$settings", ResearchJson.Write(settings));
-            command.Parameters.AddWithValue("$model", settings.Model);
-        }
-        return command.ExecuteNonQuery() > 0;
-    }
-
-    private IReadOnlyList<ResearchRecord> Records(string where, object? value = null)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {RecordColumns} FROM research {where};";
-        if (value is not null) command.Parameters.AddWithValue("$v", value);
-        using var reader = command.ExecuteReader();
-        var records = new List<ResearchRecord>();
-        while (reader.Read())
-            records.Add(new ResearchRecord
+            if (_ready) return;
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            using var connection = Connect();
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            var from = Version(connection);
+            if (from > Migrations.Count)
+                throw new StorageUnavailableException(
+                    $"Saved research is unavailable: {Path} was written by a newer version of CoScientist (schema {from}, this version knows {Migrations.Count}).");
+            for (var version = from + 1; version <= _targetVersion; version++)
             {
-                Id = reader.GetString(0),
-                OwnerId = reader.GetString(1),
-                Title = reader.GetString(2),
-                Goal = reader.GetString(3),
-                Model = reader.GetString(4),
-                SettingsJson = reader.GetString(5),
-                CreatedAt = ParseTime(reader.GetString(6)),
-                LastActivityAt = ParseTime(reader.GetString(7)),
-                Cycles = reader.GetInt32(8),
-                CostUsd = (decimal)reader.GetDouble(9),
-                ShareToken = reader.IsDBNull(10) ? null : reader.GetString(10),
-                IsExample = reader.GetBoolean(11),
-                RunningCycle = reader.IsDBNull(12) ? null : reader.GetInt32(12),
-                GoalEmbedding = reader.IsDBNull(13) ? null : ResearchJson.FromBlob((byte[])reader[13]),
-            });
-        return records;
+                using var transaction = connection.BeginTransaction();
+                // Another process may have migrated between our reading the version and taking the write lock.
+                if (Version(connection) >= version) continue;
+                Execute(connection, Migrations[version - 1] + $"\nPRAGMA user_version = {version};");
+                transaction.Commit();
+            }
+            if (from < _targetVersion)
+                _logger.LogInformation("Research store {Path} migrated from schema {From} to {To}", Path, from, _targetVersion);
+            _ready = true;
+        }
     }
 
-    // ISO 8601 in UTC, to the tick: sorts as text, so the retention cutoff compares correctly.
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    private static int Version(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
 
-    private static DateTimeOffset ParseTime(string s) =>
-        DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private protected override string? Unavailable(Exception e) => e switch
+    {
+        SqliteException { SqliteErrorCode: 13 } => "the server's disk is full",
+        SqliteException { SqliteErrorCode: 3 or 8 or 14 } => "the server's storage cannot be written (read-only or missing)",
+        SqliteException { SqliteErrorCode: 5 or 6 } => "the storage stayed busy too long",
+        SqliteException { SqliteErrorCode: 10 } => "the server's disk reported an error",
+        SqliteException { SqliteErrorCode: 11 or 26 } => "the research database is damaged",
+        IOException or UnauthorizedAccessException => "the server's storage cannot be reached",
+        _ => null,
+    };
 }

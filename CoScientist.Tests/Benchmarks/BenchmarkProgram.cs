@@ -14,7 +14,7 @@ namespace CoScientist.Tests.Benchmarks;
 
 /// <summary>
 /// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them).
-/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|literature|references [--live]|tournament]
+/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis]
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -22,7 +22,7 @@ public static class BenchmarkProgram
     {
         if (args.Length == 0 || args[0] != "benchmark")
         {
-            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|literature|references [--live]|tournament]");
+            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis]");
             return 2;
         }
         var which = args.Length > 1 ? args[1] : "all";
@@ -38,12 +38,16 @@ public static class BenchmarkProgram
             await StoreBenchmark.RunAsync();
         if (which is "all" or "persistence")
             await PersistenceBenchmark.RunAsync();
+        if (which is "all" or "postgres")
+            await PostgresBenchmark.RunAsync();
         if (which is "all" or "literature")
             await LiteratureBenchmark.RunAsync();
         if (which is "all" or "tournament")
             await TournamentBenchmark.RunAsync();
         if (which is "tournament-quick")
             await TournamentBenchmark.RunAsync(quick: true);
+        if (which is "all" or "redis")
+            await RedisCapBenchmark.RunAsync();
         if (which is "all" or "references")
             await ReferenceBenchmark.RunAsync(live: args.Contains("--live"));
         return 0;

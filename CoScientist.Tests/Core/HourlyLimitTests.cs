@@ -7,27 +7,37 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CoScientist.Tests.Core;
 
-/// <summary>The per-visitor hourly limit on the shared key, across restarts of the server.</summary>
-public sealed class HourlyLimitTests : IAsyncLifetime
+/// <summary>The per-visitor hourly limit on the shared key, across restarts of the server, whatever holds the ledger.</summary>
+public abstract class HourlyLimitBehaviour : IAsyncLifetime
 {
-    private static readonly DateTimeOffset Nine = new(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+    protected static readonly DateTimeOffset Nine = new(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
     private readonly ManualClock _clock = new(Nine);
-    private readonly string _dataDir = CoreHarness.NewDataDir();
-    private readonly ClientKey _visitor = new("ip-hash-1", "browser-hash-1");
+    protected readonly string DataDir = CoreHarness.NewDataDir();
+    protected readonly ClientKey Visitor = new("ip-hash-1", "browser-hash-1");
     private FakeOpenRouterServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await FakeOpenRouterServer.StartAsync();
+    private string? _postgres;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeOpenRouterServer.StartAsync();
+        _postgres = await NewPostgresDatabaseAsync();
+    }
+
+    /// <summary>Null: the ledger is SQLite under DATA_DIR; otherwise the PostgreSQL database every "process" of a test shares.</summary>
+    protected abstract Task<string?> NewPostgresDatabaseAsync();
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     /// <summary>A server process over the test's data directory: a new one is what a restart gives.</summary>
-    private ServiceProvider Process() => CoreHarness.Create(_server, new Dictionary<string, string?>
+    protected ServiceProvider Process() => CoreHarness.Create(_server, new Dictionary<string, string?>
     {
-        ["DATA_DIR"] = _dataDir,
+        ["DATA_DIR"] = DataDir,
+        ["ConnectionStrings:Postgres"] = _postgres,
         ["cost_control:max_cycles_per_client_per_hour"] = "2",
     }, more: s => s.AddSingleton<TimeProvider>(_clock));
 
-    private static void Run(ServiceProvider process, ClientKey client, KeyKind keyKind = KeyKind.Operator)
+    protected static void Run(ServiceProvider process, ClientKey client, KeyKind keyKind = KeyKind.Operator)
     {
         var (lease, block) = process.GetRequiredService<ClientQuotas>().TryStartCycle(client, keyKind);
         Assert.True(lease is not null, $"the cycle was refused: {block?.Message}");
@@ -39,15 +49,15 @@ public sealed class HourlyLimitTests : IAsyncLifetime
     {
         await using (var before = Process())
         {
-            Run(before, _visitor);
+            Run(before, Visitor);
             _clock.Advance(TimeSpan.FromMinutes(20));
-            Run(before, _visitor);
+            Run(before, Visitor);
         }
 
         await using var after = Process();
         var quotas = after.GetRequiredService<ClientQuotas>();
-        var (lease, block) = quotas.TryStartCycle(_visitor, KeyKind.Operator);
-        var (_, sameBrowserNewNetwork) = quotas.TryStartCycle(_visitor with { IpHash = "ip-hash-2" }, KeyKind.Operator);
+        var (lease, block) = quotas.TryStartCycle(Visitor, KeyKind.Operator);
+        var (_, sameBrowserNewNetwork) = quotas.TryStartCycle(Visitor with { IpHash = "ip-hash-2" }, KeyKind.Operator);
 
         Assert.Null(lease);
         Assert.Equal(LimitKind.ClientCyclesPerHour, block!.Kind);
@@ -57,8 +67,8 @@ public sealed class HourlyLimitTests : IAsyncLifetime
         Assert.Equal(LimitKind.ClientCyclesPerHour, sameBrowserNewNetwork?.Kind);
 
         _clock.Advance(TimeSpan.FromMinutes(40)); // 10:00: the 9:00 cycle has left the window, the 9:20 one has not
-        Run(after, _visitor);
-        var (_, again) = quotas.TryStartCycle(_visitor, KeyKind.Operator);
+        Run(after, Visitor);
+        var (_, again) = quotas.TryStartCycle(Visitor, KeyKind.Operator);
         Assert.Equal(Nine.AddMinutes(80), again?.ResetsAt);
     }
 
@@ -67,19 +77,25 @@ public sealed class HourlyLimitTests : IAsyncLifetime
     {
         await using (var before = Process())
             for (var i = 0; i < 3; i++)
-                Run(before, _visitor, KeyKind.Visitor);
+                Run(before, Visitor, KeyKind.Visitor);
 
         await using var after = Process();
-        Run(after, _visitor);
-        Run(after, _visitor);
+        Run(after, Visitor);
+        Run(after, Visitor);
     }
+}
+
+/// <summary>The hourly limit with the embedded ledger, including one written by an older version.</summary>
+public sealed class HourlyLimitTests : HourlyLimitBehaviour
+{
+    protected override Task<string?> NewPostgresDatabaseAsync() => Task.FromResult<string?>(null);
 
     [Fact]
     public async Task ALedgerFromBeforeTheUpgrade_StillCountsTheLastHoursCyclesByIp()
     {
         // The schema as it was before starts were kept per visitor: cycles knew only the IP hash.
-        Directory.CreateDirectory(_dataDir);
-        using (var old = new SqliteConnection($"Data Source={Path.Combine(_dataDir, "ledger.db")};Pooling=False"))
+        Directory.CreateDirectory(DataDir);
+        using (var old = new SqliteConnection($"Data Source={Path.Combine(DataDir, "ledger.db")};Pooling=False"))
         {
             old.Open();
             using var command = old.CreateCommand();
@@ -100,7 +116,7 @@ public sealed class HourlyLimitTests : IAsyncLifetime
         }
 
         await using var upgraded = Process();
-        var (_, block) = upgraded.GetRequiredService<ClientQuotas>().TryStartCycle(_visitor, KeyKind.Operator);
+        var (_, block) = upgraded.GetRequiredService<ClientQuotas>().TryStartCycle(Visitor, KeyKind.Operator);
 
         Assert.Equal(LimitKind.ClientCyclesPerHour, block?.Kind);
         Assert.Equal(Nine.AddMinutes(10), block!.ResetsAt);

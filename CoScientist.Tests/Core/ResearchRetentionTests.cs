@@ -12,7 +12,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace CoScientist.Tests.Core;
 
 /// <summary>Research nobody shared is deleted after storage:retention_days without activity; the rest stays.</summary>
-public sealed class ResearchRetentionTests : IDisposable
+public class ResearchRetentionTests : IDisposable
 {
     private const string Sweep = nameof(IResearchStore.DeleteInactiveAsync);
     private static readonly DateTimeOffset Now = ResearchStoreTests.Start;
@@ -23,6 +23,8 @@ public sealed class ResearchRetentionTests : IDisposable
     public ResearchRetentionTests() => _loggers = new LoggerFactory([_logs]);
 
     public void Dispose() => _loggers.Dispose();
+
+    protected virtual Task<IResearchStore> NewStoreAsync() => Task.FromResult<IResearchStore>(ResearchStoreTests.NewStore());
 
     private ResearchRetention Retention(IResearchStore store, int days = 30) =>
         new(store, Options.Create(new StorageOptions { RetentionDays = days }), _clock, _loggers.CreateLogger<ResearchRetention>());
@@ -41,7 +43,7 @@ public sealed class ResearchRetentionTests : IDisposable
     [Fact]
     public async Task ResearchInactiveLongerThanTheRetention_IsDeletedShortlyAfterStart_AndAgainSixHoursLater_WhileTheRestIsKept()
     {
-        var saved = ResearchStoreTests.NewStore();
+        var saved = await NewStoreAsync();
         var (store, observer) = ObservedResearchStore.Around(saved);
         var stale = await SaveAsync(saved, "A private goal about zinc-air batteries", Now.AddDays(-31));
         var recent = await SaveAsync(saved, "recent", Now.AddDays(-29));
@@ -79,7 +81,7 @@ public sealed class ResearchRetentionTests : IDisposable
     [Fact]
     public async Task ASweepThatMeetsAStorageFailure_IsLogged_AndTheNextSweepStillDeletes()
     {
-        var saved = ResearchStoreTests.NewStore();
+        var saved = await NewStoreAsync();
         var (store, observer) = ObservedResearchStore.Around(saved);
         var stale = await SaveAsync(saved, "stale", Now.AddDays(-8));
         observer.Fail(Sweep, times: 1);

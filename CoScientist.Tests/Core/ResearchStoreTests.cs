@@ -13,6 +13,13 @@ public class ResearchStoreTests
     internal static SqliteResearchStore NewStore(string? dataDir = null) =>
         new(Options.Create(new StorageOptions { DataDir = dataDir ?? CoreHarness.NewDataDir() }), NullLogger<SqliteResearchStore>.Instance);
 
+    /// <summary>Where a store keeps research (here a data directory): a new store over the same place is what a restart gives.</summary>
+    protected virtual Task<string> NewPlaceAsync() => Task.FromResult(CoreHarness.NewDataDir());
+
+    protected virtual IResearchStore OpenStore(string place) => NewStore(place);
+
+    private async Task<IResearchStore> NewStoreAsync() => OpenStore(await NewPlaceAsync());
+
     /// <summary>A research saved item by item over <paramref name="cycles"/> cycles, as the research host saves it.</summary>
     internal static async Task<(ResearchRecord Record, ResearchState State)> SavedResearchAsync(IResearchStore store, string owner = "owner-a",
         int cycles = 3, DateTimeOffset? at = null, int seed = 1, bool literature = true)
@@ -36,7 +43,7 @@ public class ResearchStoreTests
     [Fact]
     public async Task SavedResearch_LoadsBackFieldByField_AfterThreeCycles()
     {
-        var store = NewStore();
+        var store = await NewStoreAsync();
         var (record, state) = await SavedResearchAsync(store);
         // A fourth cycle that produced nothing because the provider was down.
         state.StartCycle();
@@ -72,7 +79,7 @@ public class ResearchStoreTests
     [Fact]
     public async Task ARestoredResearch_ContinuesWithTheNextCycleAndIds()
     {
-        var store = NewStore();
+        var store = await NewStoreAsync();
         var (record, _) = await SavedResearchAsync(store);
 
         var state = ResearchState.Restore((await store.LoadAsync(record.Id))!);
@@ -86,7 +93,7 @@ public class ResearchStoreTests
     [Fact]
     public async Task ARestoredResearchMissingAnItem_NeverReusesAnId()
     {
-        var store = NewStore();
+        var store = await NewStoreAsync();
         var (record, _) = await SavedResearchAsync(store, cycles: 1);
         var loaded = (await store.LoadAsync(record.Id))!;
 
@@ -99,7 +106,7 @@ public class ResearchStoreTests
     [Fact]
     public async Task EachOwner_ListsOnlyTheirOwnResearch_MostRecentFirst()
     {
-        var store = NewStore();
+        var store = await NewStoreAsync();
         var (older, _) = await SavedResearchAsync(store, "owner-a", cycles: 1, at: Start);
         var (newer, _) = await SavedResearchAsync(store, "owner-a", cycles: 1, at: Start.AddHours(1));
         await SavedResearchAsync(store, "owner-b", cycles: 1);
@@ -112,7 +119,7 @@ public class ResearchStoreTests
     [Fact]
     public async Task AShareLink_OpensTheResearch_UntilRevoked()
     {
-        var store = NewStore();
+        var store = await NewStoreAsync();
         var (record, _) = await SavedResearchAsync(store, cycles: 1);
         var token = ResearchIds.New();
 
@@ -129,7 +136,7 @@ public class ResearchStoreTests
     [Fact]
     public async Task DeletingResearch_RemovesAllItsContent_AndNothingElse()
     {
-        var store = NewStore();
+        var store = await NewStoreAsync();
         var (gone, _) = await SavedResearchAsync(store, cycles: 2, seed: 1);
         var (kept, keptState) = await SavedResearchAsync(store, cycles: 1, seed: 2);
 
@@ -148,7 +155,7 @@ public class ResearchStoreTests
     [Fact]
     public async Task TheRetentionSweep_DeletesOnlyStaleResearchNobodyShared()
     {
-        var store = NewStore();
+        var store = await NewStoreAsync();
         var stale = Start.AddDays(-40);
         var (forgotten, _) = await SavedResearchAsync(store, cycles: 1, at: stale);
         var (shared, _) = await SavedResearchAsync(store, cycles: 1, at: stale);
@@ -168,14 +175,14 @@ public class ResearchStoreTests
     [Fact]
     public async Task ACycleCutShortByARestart_IsMarkedInterrupted_KeepingWhatWasSaved()
     {
-        var dataDir = CoreHarness.NewDataDir();
-        var store = NewStore(dataDir);
+        var place = await NewPlaceAsync();
+        var store = OpenStore(place);
         var (record, state) = await SavedResearchAsync(store, cycles: 1);
         state.StartCycle();
         var h = state.Add(new HypothesisDraft("half-way", "s", "r", "p"));
         await store.SaveChangesAsync(record.Id, new ResearchChanges { Hypotheses = [h], Summary = new(2, 0.01m, Start.AddHours(1), RunningCycle: 2) });
 
-        var restarted = NewStore(dataDir);
+        var restarted = OpenStore(place);
         var interrupted = Assert.Single(await restarted.InterruptedAsync());
         Assert.Equal((record.Id, 2), (interrupted.Id, interrupted.RunningCycle));
         Assert.True(await restarted.MarkInterruptedAsync(record.Id, 2, Start.AddHours(2)));
@@ -191,7 +198,7 @@ public class ResearchStoreTests
     [Fact]
     public async Task Renaming_ChangesTheTitleButNotTheGoal()
     {
-        var store = NewStore();
+        var store = await NewStoreAsync();
         var (record, _) = await SavedResearchAsync(store, cycles: 1);
 
         Assert.True(await store.RenameAsync(record.Id, "  Safer batteries  "));

@@ -11,18 +11,28 @@ using Microsoft.Extensions.Options;
 
 namespace CoScientist.Tests.Core;
 
-public sealed class SpendCapTests : IAsyncLifetime
+public class SpendCapTests : IAsyncLifetime
 {
     private FakeOpenRouterServer _server = null!;
     private readonly string _dataDir = CoreHarness.NewDataDir();
 
-    public async Task InitializeAsync() => _server = await FakeOpenRouterServer.StartAsync(seed: 5);
+    private string? _postgres;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeOpenRouterServer.StartAsync(seed: 5);
+        _postgres = await NewPostgresDatabaseAsync();
+    }
+
+    /// <summary>Null: the ledger is SQLite under DATA_DIR; otherwise the PostgreSQL database every "process" of a test shares.</summary>
+    protected virtual Task<string?> NewPostgresDatabaseAsync() => Task.FromResult<string?>(null);
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private ServiceProvider Services(decimal dailyCap, int clients = 1000) => CoreHarness.Create(_server, new Dictionary<string, string?>
     {
         ["DATA_DIR"] = _dataDir,
+        ["ConnectionStrings:Postgres"] = _postgres,
         ["cost_control:daily_spending_limit_usd"] = dailyCap.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["cost_control:max_cycles_per_client_per_hour"] = clients.ToString(),
         ["cost_control:max_concurrent_cycles"] = "500",

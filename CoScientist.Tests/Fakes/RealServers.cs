@@ -73,6 +73,7 @@ public sealed class PostgresServer : IAsyncDisposable
 {
     private static readonly SemaphoreSlim SharedGate = new(1, 1);
     private static PostgresServer? _shared;
+    private static readonly SemaphoreSlim CreateGate = new(1, 1);
     private readonly string _directory;
     private readonly string _pgCtl;
     private int _databases;
@@ -137,11 +138,18 @@ public sealed class PostgresServer : IAsyncDisposable
     public async Task<string> CreateDatabaseAsync()
     {
         var name = $"cs_test_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}";
-        await using (var connection = new NpgsqlConnection(AdminConnectionString))
+        // CREATE DATABASE copies template1 and refuses while another copy of it is under way: one at a time.
+        await CreateGate.WaitAsync();
+        try
         {
+            await using var connection = new NpgsqlConnection(AdminConnectionString);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
             await command.ExecuteNonQueryAsync();
+        }
+        finally
+        {
+            CreateGate.Release();
         }
         return $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name};Timeout=5;Command Timeout=10";
     }

@@ -1,3 +1,4 @@
+using CoScientist.Core.Distributed;
 using CoScientist.Core.Models;
 using CoScientist.Core.Storage;
 
@@ -7,12 +8,12 @@ public static class HealthEndpoints
 {
     /// <summary>
     /// /healthz: the process answers. /readyz: the model catalogue is loaded (or its fallback is in
-    /// force) and the spend ledger accepts writes; 503 otherwise, with what is wrong.
+    /// force), the spend ledger accepts writes and Redis (when configured) answers; 503 otherwise, with what is wrong.
     /// </summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Json(new { status = "alive" }));
-        app.MapGet("/readyz", async (IModelCatalog catalog, SpendLedger ledger, CancellationToken cancellationToken) =>
+        app.MapGet("/readyz", async (IModelCatalog catalog, SpendLedger ledger, ScaleOut scaleOut, IServiceProvider services, CancellationToken cancellationToken) =>
         {
             var snapshot = await catalog.GetAsync(cancellationToken);
             string ledgerState;
@@ -25,12 +26,27 @@ public static class HealthEndpoints
             {
                 ledgerState = "not writable: " + ex.Message;
             }
-            var ready = ledgerState == "writable";
+            // Without Redis no operator-key call can be reserved: not ready, so a balancer sends visitors elsewhere.
+            string? redisState = null;
+            if (scaleOut.UsesRedis)
+            {
+                try
+                {
+                    await services.GetRequiredService<RedisConnection>().CheckAsync();
+                    redisState = "ok";
+                }
+                catch (Exception ex) when (RedisConnection.IsFailure(ex))
+                {
+                    redisState = "unreachable: " + ex.Message;
+                }
+            }
+            var ready = ledgerState == "writable" && redisState is null or "ok";
             return Results.Json(new
             {
                 status = ready ? "ready" : "not ready",
                 catalogue = snapshot.IsLive ? $"loaded ({snapshot.Models.Count} models)" : "fallback in force: " + snapshot.Error,
                 ledger = ledgerState,
+                redis = redisState,
             }, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         return app;

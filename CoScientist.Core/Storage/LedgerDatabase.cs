@@ -1,0 +1,161 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace CoScientist.Core.Storage;
+
+/// <summary>
+/// Where the spend ledger lives, and the little that differs by engine: opening a connection, the schema, which
+/// failures mean the storage is gone, and how a row is addressed. The ledger's queries are one text for both.
+/// </summary>
+internal abstract class LedgerDatabase
+{
+    /// <summary>What the admin page and the logs name as the ledger's place; never holds a password.</summary>
+    public abstract string Description { get; }
+    public abstract DbConnection Open();
+    public abstract void Migrate(ILogger logger);
+    /// <summary>The hidden column that tells apart rows with equal values.</summary>
+    public abstract string RowId { get; }
+    /// <summary>The failures that mean the ledger cannot be read or written now; may reset state to recover from them.</summary>
+    public abstract bool IsFailure(Exception ex);
+}
+
+internal sealed class SqliteLedgerDatabase(string path) : LedgerDatabase
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
+
+    public override string Description => path;
+    public override string RowId => "rowid";
+
+    public override DbConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.Command("PRAGMA busy_timeout = 5000;");
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    public override bool IsFailure(Exception ex) => SpendLedger.IsStorageFailure(ex);
+
+    public override void Migrate(ILogger logger)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var connection = Open();
+        using var command = connection.Command("""
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS calls (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at TEXT NOT NULL,
+                session_id TEXT NOT NULL,
+                client_hash TEXT NOT NULL,
+                model TEXT NOT NULL,
+                step TEXT,
+                key_kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reserved_usd REAL NOT NULL,
+                cost_usd REAL NOT NULL DEFAULT 0,
+                input_tokens INTEGER NOT NULL DEFAULT 0,
+                output_tokens INTEGER NOT NULL DEFAULT 0,
+                generation_id TEXT,
+                error TEXT);
+            CREATE INDEX IF NOT EXISTS calls_at ON calls(at);
+            CREATE TABLE IF NOT EXISTS cycles (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                session_id TEXT NOT NULL,
+                client_hash TEXT NOT NULL,
+                goal TEXT NOT NULL,
+                model TEXT NOT NULL,
+                key_kind TEXT NOT NULL,
+                outcome TEXT,
+                expected_usd REAL NOT NULL,
+                worst_usd REAL NOT NULL,
+                actual_usd REAL,
+                calls INTEGER);
+            CREATE INDEX IF NOT EXISTS cycles_started ON cycles(started_at);
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """);
+        command.ExecuteNonQuery();
+        MigrateClientStarts(connection);
+    }
+
+    private static void MigrateClientStarts(DbConnection connection)
+    {
+        using var exists = connection.Command("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'client_starts';");
+        if (Convert.ToInt32(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0)
+            return;
+        // A ledger from before this table knew each cycle's IP hash only: those starts count by IP.
+        using var transaction = connection.BeginTransaction();
+        using var create = connection.Command("""
+            CREATE TABLE client_starts (at TEXT NOT NULL, ip_hash TEXT NOT NULL, browser_hash TEXT);
+            CREATE INDEX client_starts_at ON client_starts(at);
+            CREATE INDEX client_starts_ip ON client_starts(ip_hash, at);
+            CREATE INDEX client_starts_browser ON client_starts(browser_hash, at);
+            INSERT INTO client_starts(at, ip_hash) SELECT started_at, client_hash FROM cycles WHERE key_kind = 'Operator';
+            """);
+        create.Transaction = transaction;
+        create.ExecuteNonQuery();
+        transaction.Commit();
+    }
+}
+
+/// <summary>
+/// The ledger in PostgreSQL. Times stay ISO 8601 text, in the "C" collation so they sort as they do in SQLite and every
+/// query is shared; money is numeric, so sums are exact.
+/// </summary>
+internal sealed class PostgresLedgerDatabase(PostgresDatabase database) : LedgerDatabase, IDisposable
+{
+    /// <summary>Never edit a released step: add one.</summary>
+    internal static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE calls (
+            id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+            at text COLLATE "C" NOT NULL,
+            session_id text NOT NULL,
+            client_hash text NOT NULL,
+            model text NOT NULL,
+            step text,
+            key_kind text NOT NULL,
+            status text NOT NULL,
+            reserved_usd numeric(24, 12) NOT NULL,
+            cost_usd numeric(24, 12) NOT NULL DEFAULT 0,
+            input_tokens bigint NOT NULL DEFAULT 0,
+            output_tokens bigint NOT NULL DEFAULT 0,
+            generation_id text,
+            error text);
+        CREATE INDEX calls_at ON calls(at);
+        CREATE TABLE cycles (
+            id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+            started_at text COLLATE "C" NOT NULL,
+            finished_at text COLLATE "C",
+            session_id text NOT NULL,
+            client_hash text NOT NULL,
+            goal text NOT NULL,
+            model text NOT NULL,
+            key_kind text NOT NULL,
+            outcome text,
+            expected_usd numeric(24, 12) NOT NULL,
+            worst_usd numeric(24, 12) NOT NULL,
+            actual_usd numeric(24, 12),
+            calls integer);
+        CREATE INDEX cycles_started ON cycles(started_at);
+        CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+        CREATE TABLE client_starts (at text COLLATE "C" NOT NULL, ip_hash text NOT NULL, browser_hash text);
+        CREATE INDEX client_starts_at ON client_starts(at);
+        CREATE INDEX client_starts_ip ON client_starts(ip_hash, at);
+        CREATE INDEX client_starts_browser ON client_starts(browser_hash, at);
+        """,
+    ];
+
+    public const string Schema = "ledger";
+
+    public override string Description => database.Description;
+    public override string RowId => "ctid";
+    public override DbConnection Open() => database.Open();
+    public override bool IsFailure(Exception ex) => database.IsFailure(ex);
+    public override void Migrate(ILogger logger) => database.Migrate(Schema, Migrations, logger);
+    public void Dispose() => database.Dispose();
+}
