@@ -119,6 +119,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(new JudgeOrder(Random.Shared));
         services.AddSingleton<CycleSupervisor>();
         services.AddSingleton<CycleAdmission>();
+        // Several instances share live research through Redis; one keeps it in memory and needs no Redis at all.
+        services.AddSingleton<IResearchRelay>(sp => sp.GetRequiredService<Distributed.ScaleOut>().UsesRedis
+            ? new Distributed.RedisResearchRelay(sp.GetRequiredService<Distributed.RedisConnection>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<Distributed.RedisResearchRelay>>())
+            : new LocalResearchRelay());
         services.AddSingleton<ResearchHost>();
         services.AddHostedService<ResearchRecoveryService>();
         AddLiterature(services);

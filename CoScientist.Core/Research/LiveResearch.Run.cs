@@ -18,6 +18,7 @@ public sealed partial class LiveResearch
             _failures.Clear();
             _steps = StepView.Initial(literature: ticket.Settings.LiteraturePapers > 0);
             Status = ResearchStatus.Running;
+            RunsElsewhere = false;
             StoppedByLimit = null;
             RunningCycle = State.Cycle + 1;
             RunningCost = 0;
@@ -56,7 +57,7 @@ public sealed partial class LiveResearch
                         logger.LogError(ex, "Research {Research}: saving after {Event} failed", Id, e.GetType().Name);
                     }
                 }
-                await NotifyAsync();
+                await NotifyAsync(contentChanged: e is not (StepStarted or StepProgress or StepFinished or CallSettled or ItemFailed));
             }
         }
         catch (Exception ex)

@@ -80,7 +80,25 @@ public sealed partial class LiveResearch(string id, ResearchState state)
         };
     }
 
-    internal async Task NotifyAsync()
+    /// <summary>Tells this instance's watchers, and the other instances (<paramref name="contentChanged"/>: saved content to reload).</summary>
+    internal async Task NotifyAsync(bool contentChanged = true)
+    {
+        if (Announce is { } announce)
+        {
+            try
+            {
+                await announce(this, contentChanged);
+            }
+            catch (Exception ex)
+            {
+                WatcherFailed?.Invoke(ex);
+            }
+        }
+        await NotifyWatchersAsync();
+    }
+
+    /// <summary>Tells this instance's watchers only: for changes another instance made and announced.</summary>
+    internal async Task NotifyWatchersAsync()
     {
         Func<Task>[] watchers;
         lock (_gate) watchers = _watchers.ToArray();
@@ -107,6 +125,9 @@ public sealed partial class LiveResearch(string id, ResearchState state)
 
     private bool _starting;
 
+    /// <summary>A start is under way (admission): its run lease is taken, not to be given back by a change meanwhile.</summary>
+    internal bool Starting { get { lock (_gate) return _starting; } }
+
     /// <summary>One start at a time per research: a double click or a second tab cannot admit two cycles.</summary>
     internal bool TryClaimStart()
     {
@@ -122,8 +143,14 @@ public sealed partial class LiveResearch(string id, ResearchState state)
         lock (_gate) _starting = false;
     }
 
+    /// <summary>Cancels the running cycle, here or, through the host, on the instance that runs it.</summary>
     public void Cancel()
     {
+        if (RunsElsewhere)
+        {
+            CancelElsewhere?.Invoke(this);
+            return;
+        }
         lock (_gate) _runCts?.Cancel();
     }
 

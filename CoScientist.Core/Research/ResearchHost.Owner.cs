@@ -7,7 +7,8 @@ namespace CoScientist.Core.Research;
 /// The scientist in the loop: what the owner of a saved research changes by hand. Each action checks the owner,
 /// applies at once, is saved, and tells every page watching. Votes, pins, rejections and the directive may change
 /// while a cycle runs (the running cycle reads them as they stand; the directive waits for the next cycle); a new
-/// hypothesis may not, because the cycle's steps have already chosen what they review and rank.
+/// hypothesis may not, because the cycle's steps have already chosen what they review and rank. While another
+/// instance of the site runs the cycle, changes are refused here (its in-memory state is the one the cycle reads).
 /// Each returns null when done, or why it was refused.
 /// </summary>
 public sealed partial class ResearchHost
@@ -73,6 +74,7 @@ public sealed partial class ResearchHost
     {
         null => "Run the first cycle of this research first.",
         { } record when record.OwnerId != ownerId => "Only the owner of this research can change it.",
+        _ when research.RunsElsewhere => "A cycle of this research is running on another server of this site; change it when the cycle ends, or from the page that started it.",
         _ => null,
     };
 

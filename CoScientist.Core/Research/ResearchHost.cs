@@ -16,7 +16,7 @@ namespace CoScientist.Core.Research;
 /// and loaded from it by id, so a link opens it after the tab closed or the server restarted.
 /// </summary>
 public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmission admission, IResearchStore store, MiniLmEmbeddingModel embeddings,
-    Microsoft.Extensions.Options.IOptions<StorageOptions> storage, TimeProvider clock, ILogger<ResearchHost> logger)
+    Microsoft.Extensions.Options.IOptions<StorageOptions> storage, IResearchRelay relay, TimeProvider clock, ILogger<ResearchHost> logger)
 {
     private readonly ConcurrentDictionary<string, LiveResearch> _live = new();
     // Finding or adding a research and taking a hold on it, and dropping a hold and forgetting it, are one step each.
@@ -49,17 +49,26 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         if (TryHold(id) is { } live)
             return live;
         var record = await store.GetRecordAsync(id);
+        // Saved as running, and not running here: on one instance that was a crash; on several, ask whether its instance lives.
+        bool? leased = null;
+        if (record is { RunningCycle: { } cycle } && relay.IsShared && (leased = await relay.IsRunLeasedAsync(id)) == false)
+            record = await MarkInterruptedAsync(record, cycle);
         if (record is null || await store.LoadAsync(id) is not { } snapshot)
             return null;
         var loaded = Track(new LiveResearch(id, ResearchState.Restore(snapshot)));
         loaded.Loaded(record, snapshot);
+        if (relay.IsShared && record.RunningCycle is { } running)
+            loaded.RunningElsewhere(running, live: leased == true);
+        LiveResearch kept;
         lock (_holds)
         {
             // Someone else may have loaded it meanwhile: there is only ever one live copy of a research.
-            var kept = _live.GetOrAdd(id, loaded);
+            kept = _live.GetOrAdd(id, loaded);
             kept.Holds++;
-            return kept;
         }
+        if (kept == loaded)
+            await ListenAsync(kept, recheck: leased == true);
+        return kept;
     }
 
     private LiveResearch? TryHold(string id)
@@ -79,7 +88,8 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         return record is null ? null : await OpenAsync(record.Id);
     }
 
-    public IReadOnlyList<LiveResearch> Running => _live.Values.Where(r => r.IsRunning).ToList();
+    /// <summary>The research whose cycles run on this instance.</summary>
+    public IReadOnlyList<LiveResearch> Running => _live.Values.Where(r => r.RunsHere).ToList();
 
     /// <summary>
     /// Asks <see cref="CycleAdmission"/> whether the next cycle may run and, if so, starts it; the first cycle saves the
@@ -90,6 +100,8 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
     {
         if (research.Record is { } owned && owned.OwnerId != ownerId)
             return new AdmissionResult { InputError = "Only the owner of this research can run its cycles." };
+        if (research.RunsElsewhere && await RunningElsewhereRefusalAsync(research) is { } elsewhere)
+            return new AdmissionResult { InputError = elsewhere };
         if (research.IsRunning)
             return new AdmissionResult { InputError = "A cycle is already running; wait for it or cancel it." };
         if (_shuttingDown)
@@ -113,9 +125,15 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
     {
         var goal = request.Goal.Trim();
         var snapshot = research.Snapshot() is { Cycle: > 0 } s && string.Equals(s.Goal, goal, StringComparison.Ordinal) ? s : null;
+        // One runner per research across the site, settled before admission spends or reserves anything.
+        if (LeaseRefusal(await relay.ClaimRunAsync(research.Id)) is { } refused)
+            return new AdmissionResult { InputError = refused };
         var admitted = await admission.AdmitAsync(request with { Research = snapshot }, cancellationToken);
         if (admitted.Ticket is not { } ticket)
+        {
+            await relay.ReleaseRunAsync(research.Id);
             return admitted;
+        }
         try
         {
             if (research.Record is null)
@@ -128,10 +146,12 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
             }
             // The running cycle holds the research until it ends, whoever watches.
             lock (_holds) research.Holds++;
+            await ListenAsync(research);
             if (!research.TryStart(ticket, call, supervisor, logger))
             {
                 Release(research);
                 ticket.Abandon();
+                await relay.ReleaseRunAsync(research.Id);
                 return new AdmissionResult { InputError = "A cycle is already running; wait for it or cancel it." };
             }
         }
@@ -139,6 +159,7 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         {
             // Admitted but never run: its slot, its ledger row and the visitor's allowance all go back.
             ticket.Abandon();
+            await relay.ReleaseRunAsync(research.Id);
             logger.LogError(ex, "Research {Research}: an admitted cycle could not start", research.Id);
             return new AdmissionResult
             {
@@ -149,10 +170,16 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         return admitted;
     }
 
-    /// <summary>Marks cycles that were running when an earlier process stopped as interrupted (their finished items are kept).</summary>
+    /// <summary>
+    /// Marks cycles that were running when an earlier process stopped as interrupted (their finished items are kept).
+    /// On a site of several instances, only those whose run lease lapsed: a cycle another live instance runs is left alone.
+    /// </summary>
     public async Task<int> RecoverInterruptedAsync()
     {
-        var interrupted = await store.InterruptedAsync();
+        var interrupted = new List<ResearchRecord>();
+        foreach (var record in await store.InterruptedAsync())
+            if (!relay.IsShared || await relay.IsRunLeasedAsync(record.Id) == false)
+                interrupted.Add(record);
         foreach (var record in interrupted)
             await store.MarkInterruptedAsync(record.Id, record.RunningCycle!.Value, clock.GetUtcNow());
         if (interrupted.Count > 0)
@@ -183,16 +210,19 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
     {
         lock (_holds)
         {
-            if (--research.Holds <= 0)
-                _live.TryRemove(new KeyValuePair<string, LiveResearch>(research.Id, research));
+            if (--research.Holds > 0 || !_live.TryRemove(new KeyValuePair<string, LiveResearch>(research.Id, research)))
+                return;
         }
+        _ = StopListeningAsync(research.Id);
     }
 
     /// <summary>Removes a research from this server and from the store; the spend ledger keeps its costs.</summary>
     public async Task<bool> DeleteAsync(LiveResearch research)
     {
+        if (research.RunsElsewhere) research.Cancel(); // its instance stops saving into a deleted research
         await research.StopAsync(TimeSpan.FromSeconds(10));
-        _live.TryRemove(research.Id, out _);
+        if (_live.TryRemove(research.Id, out _))
+            await StopListeningAsync(research.Id);
         return await store.DeleteAsync(research.Id);
     }
 
@@ -239,7 +269,9 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
     {
         research.WatcherFailed = ex => logger.LogWarning(ex, "A watcher of research {Research} failed to update", research.Id);
         research.Persist = e => _saver.SaveAsync(research, e, _shuttingDown);
-        research.Idle = Release;
+        research.Idle = Ended;
+        research.Announce = AnnounceAsync;
+        research.CancelElsewhere = r => _ = relay.PublishAsync(r.Id, new ResearchNews { Kind = NewsKind.Cancel });
         return research;
     }
 }
