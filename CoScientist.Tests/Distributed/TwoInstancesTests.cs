@@ -123,13 +123,19 @@ public sealed class TwoInstancesTests : IAsyncLifetime
 
         // A reader on B watches the cycle that runs on A, step by step.
         var reader = await (await browser.Browser.NewContextAsync()).NewPageAsync();
+        var errors = new List<string>();
+        reader.PageError += (_, error) => errors.Add(error);
         await reader.GotoAsync(_b.BaseUrl + sharePath);
+        await Assertions.Expect(reader.GetByTestId("research-readonly")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(reader.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "running", new() { Timeout = 30_000 });
+        await Assertions.Expect(reader.GetByTestId("cycle-status")).ToContainTextAsync("another server");
         await Assertions.Expect(reader.Locator("[data-testid=cycle-step][data-step=Generation][data-step-state=Done]"))
             .ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Assertions.Expect(reader.GetByTestId("hypothesis-card").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(reader.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
         Assert.Equal(0, await reader.GetByTestId("run-cycle").CountAsync());
+        Assert.Equal(await owner.GetByTestId("hypothesis-card").CountAsync(), await reader.GetByTestId("hypothesis-card").CountAsync());
+        Assert.Empty(errors);
 
         // The owner's link works on B too: same hypotheses, and the owner's controls.
         var titles = (await owner.GetByTestId("hypothesis-title").AllTextContentsAsync()).Order().ToList();
