@@ -10,6 +10,7 @@ if (MigrateToPostgresCommand.IsRequested(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCoScientistYaml(builder.Environment.ContentRootPath, builder.Configuration["CONFIG_PATH"]);
+ThreadPoolSizing.Apply(builder.Configuration);
 
 builder.Services.AddCoScientistCore();
 builder.AddCoScientistWeb();
