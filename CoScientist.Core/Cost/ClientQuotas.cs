@@ -1,6 +1,5 @@
 using CoScientist.Core.Llm;
 using CoScientist.Core.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -77,7 +76,7 @@ public sealed partial class ClientQuotas(IOptionsMonitor<CostControlOptions> opt
             {
                 ledger.ForgetLatestClientStart(client.IpHash, client.BrowserHash);
             }
-            catch (SqliteException ex)
+            catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
             {
                 logger.LogError(ex, "The spend ledger could not give a failed cycle's start back to the hourly limit");
             }
@@ -113,7 +112,7 @@ public sealed partial class ClientQuotas(IOptionsMonitor<CostControlOptions> opt
             ledger.RecordClientStart(now, client.IpHash, client.BrowserHash, forgetBefore: now - Window);
             return null;
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
         {
             // Unrecorded starts would slip past the limit after a restart: refuse rather than guess.
             logger.LogError(ex, "The spend ledger could not count or record a cycle start for the hourly limit");
