@@ -104,7 +104,8 @@ public sealed class RedisClientLimits(RedisConnection redis, SpendLedger ledger,
     {
         try
         {
-            redis.Database.SortedSetAdd(RunningKey, leaseId, (clock.GetUtcNow() + LeaseTime).ToUnixTimeMilliseconds());
+            // Only an existing lease: a renewal already running when its cycle ended must not bring the slot back.
+            redis.Database.SortedSetAdd(RunningKey, leaseId, (clock.GetUtcNow() + LeaseTime).ToUnixTimeMilliseconds(), SortedSetWhen.Exists);
         }
         catch (ObjectDisposedException)
         {

@@ -129,4 +129,18 @@ public sealed class SharedClientLimitsTests : IAsyncLifetime
         Assert.NotNull(onB.TryStartCycle(_visitor, KeyKind.Visitor).Lease);
         first.Dispose();
     }
+
+    [Fact]
+    public async Task ARenewalRunningAsItsCycleEnds_DoesNotBringTheSlotBack()
+    {
+        await using var a = Instance(new ManualClock(Nine));
+        var limits = a.GetRequiredService<RedisClientLimits>();
+        limits.TryClaim(_visitor.IpHash, _visitor.BrowserHash, maxRunning: 10, hourlyLimit: null, leaseId: "lease-1");
+        Assert.Equal(1, limits.Running());
+
+        limits.Release("lease-1");
+        limits.Renew("lease-1"); // the renewal timer's callback was already running
+
+        Assert.Equal(0, limits.Running());
+    }
 }
