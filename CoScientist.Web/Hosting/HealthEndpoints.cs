@@ -13,8 +13,10 @@ public static class HealthEndpoints
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Json(new { status = "alive" }));
-        app.MapGet("/readyz", async (IModelCatalog catalog, SpendLedger ledger, ScaleOut scaleOut, IServiceProvider services, CancellationToken cancellationToken) =>
+        app.MapGet("/readyz", async (IModelCatalog catalog, SpendLedger ledger, ScaleOut scaleOut, IServiceProvider services, ILoggerFactory loggers, CancellationToken cancellationToken) =>
         {
+            // The details (hosts, users, endpoints) go to the log, not to whoever can reach /readyz.
+            var logger = loggers.CreateLogger(typeof(HealthEndpoints).FullName!);
             var snapshot = await catalog.GetAsync(cancellationToken);
             string ledgerState;
             try
@@ -24,7 +26,8 @@ public static class HealthEndpoints
             }
             catch (Exception ex)
             {
-                ledgerState = "not writable: " + ex.Message;
+                logger.LogWarning("Readiness: the spend ledger is not writable ({Error})", ex.Message);
+                ledgerState = "not writable";
             }
             // Without Redis no operator-key call can be reserved: not ready, so a balancer sends visitors elsewhere.
             string? redisState = null;
@@ -37,7 +40,8 @@ public static class HealthEndpoints
                 }
                 catch (Exception ex) when (RedisConnection.IsFailure(ex))
                 {
-                    redisState = "unreachable: " + ex.Message;
+                    logger.LogWarning("Readiness: Redis is unreachable ({Error})", ex.Message);
+                    redisState = "unreachable";
                 }
             }
             var ready = ledgerState == "writable" && redisState is null or "ok";
