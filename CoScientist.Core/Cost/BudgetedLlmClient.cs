@@ -26,13 +26,10 @@ public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelP
         var reservation = await guard.ReserveAsync(new CallReservation(clock.GetUtcNow(), context.SessionId, context.ClientHash, request.Model,
             request.Step?.ToString(), context.KeyKind, worst), cancellationToken);
         var capture = new CapturingRecorder(context.Usage);
+        LlmResponse response;
         try
         {
-            var response = await inner.CompleteAsync(request with { Context = context with { Usage = capture } }, cancellationToken);
-            guard.Settle(reservation, response.Usage, error: null, keepReservation: !response.Usage.CostReported);
-            if (!response.Usage.CostReported && response.Usage.GenerationId is { Length: > 0 } answeredId)
-                reconciler?.Enqueue(reservation, answeredId, request.Model);
-            return response;
+            response = await inner.CompleteAsync(request with { Context = context with { Usage = capture } }, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -48,6 +45,11 @@ public sealed class BudgetedLlmClient(ILlmClient inner, SpendGuard guard, ModelP
                 reconciler?.Enqueue(reservation, generationId, request.Model);
             throw;
         }
+        // Outside the try: the answer is paid for, so a failing settlement must neither discard it nor settle the call twice.
+        guard.Settle(reservation, response.Usage, error: null, keepReservation: !response.Usage.CostReported);
+        if (!response.Usage.CostReported && response.Usage.GenerationId is { Length: > 0 } answeredId)
+            reconciler?.Enqueue(reservation, answeredId, request.Model);
+        return response;
     }
 
     public static decimal WorstCase(ModelInfo model, LlmRequest request)
