@@ -44,7 +44,10 @@ public sealed partial class SpendGuard
         var deadline = _clock.GetUtcNow() + MaxWaitForRoom;
         long? ledgerId = null;
         string? field = null;
+        DateTimeOffset? recordedAt = null;
+        var (day, month) = (default(DateOnly), 0);
         var held = false;
+        var holdUncertain = false; // a hold with a field was sent and no answer came back: it may have landed
         try
         {
             while (true)
@@ -52,24 +55,32 @@ public sealed partial class SpendGuard
                 Task settled;
                 lock (_gate) settled = _settled.Task; // before the check, so a settlement during it is not missed
                 var now = _clock.GetUtcNow();
-                var (day, month) = (DateOnly.FromDateTime(now.UtcDateTime), MonthOf(now));
+                // Once the ledger row is written, the hold goes into the day and month of its stamp (a seed counts it there),
+                // even when waiting for room has crossed midnight.
+                var at = recordedAt ?? now;
+                (day, month) = (DateOnly.FromDateTime(at.UtcDateTime), MonthOf(at));
                 var (dayFloor, monthFloor) = Floors(day, month);
                 var options = _options.CurrentValue;
                 // A quick look first, so refused and waiting calls leave no rows in the ledger.
+                holdUncertain = field is not null;
                 var result = await shared.TryHoldAsync(day, month, field, call.ReservedUsd, options.DailyCap, options.MonthlyCap, dayFloor, monthFloor);
+                holdUncertain = false;
                 if (result.Status == HoldStatus.Held && field is null)
                 {
                     await _ledgerGate.WaitAsync(cancellationToken);
                     try
                     {
                         ledgerId = Record(call with { At = now });
+                        recordedAt = now;
                     }
                     finally
                     {
                         _ledgerGate.Release();
                     }
                     field = $"{shared.InstanceId}:{ledgerId}";
+                    holdUncertain = true;
                     result = await shared.TryHoldAsync(day, month, field, call.ReservedUsd, options.DailyCap, options.MonthlyCap, dayFloor, monthFloor);
+                    holdUncertain = false;
                 }
                 var s = result.Spend;
                 var (dayUsed, monthUsed) = (Math.Max(s.DaySpent, dayFloor), Math.Max(s.MonthSpent, monthFloor));
@@ -103,10 +114,38 @@ public sealed partial class SpendGuard
             _logger.LogError("Redis cannot be reached ({Error}); no operator-key call is made without a shared reservation", ex.Message);
             throw new LlmException(LlmErrorKind.StorageUnavailable, SharedStoreMessage, inner: ex);
         }
+        catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
+        {
+            throw LedgerUnreadable(ex); // seeding the counters reads the ledger
+        }
         finally
         {
             if (!held && ledgerId is { } id)
                 WriteRefusal(id);
+            if (!held && holdUncertain && field is not null)
+                ReleaseQuietly(day, month, field, 0, call.ReservedUsd, "a hold whose answer was lost");
+        }
+    }
+
+    private LlmException LedgerUnreadable(Exception ex)
+    {
+        _logger.LogError("The spend ledger cannot be read to seed the shared counters ({Error}); no operator-key call is made", ex.Message);
+        return new LlmException(LlmErrorKind.StorageUnavailable, LedgerUnreadableMessage, inner: ex);
+    }
+
+    /// <summary>
+    /// Gives a hold back without ever throwing: a release Redis cannot take now is kept and replayed, and one that is
+    /// missing there (it never landed, or was seeded over) changes nothing beyond a cost above its worst case.
+    /// </summary>
+    private void ReleaseQuietly(DateOnly day, int month, string field, decimal actual, decimal worst, string what)
+    {
+        try
+        {
+            _shared!.Release(day, month, field, actual, worst);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError("Redis refused to release {What} ({Error}); its hold stays until its period's counters expire", what, ex.Message);
         }
     }
 
@@ -142,8 +181,9 @@ public sealed partial class SpendGuard
             _ledgerGate.Release();
         }
         lock (_gate) _settledHere += actual;
+        // Never throws: the caller has a paid answer in hand, and a settlement that threw would be settled again.
         if (reservation.SharedField is { } field)
-            _shared!.Release(reservation.Day, reservation.Month, field, actual, reservation.WorstCaseUsd);
+            ReleaseQuietly(reservation.Day, reservation.Month, field, actual, reservation.WorstCaseUsd, "a settled call");
         RecordMetrics(reservation, usage, actual, error);
         if (actual > reservation.WorstCaseUsd)
             _logger.LogWarning("A call cost ${Actual} but reserved only ${Reserved}", actual, reservation.WorstCaseUsd);
@@ -152,7 +192,15 @@ public sealed partial class SpendGuard
 
     private void SharedReconcile(SpendReservation reservation, decimal confirmedUsd)
     {
-        _shared!.Adjust(reservation.Day, reservation.Month, reservation.DayEpoch, reservation.MonthEpoch, confirmedUsd - reservation.WorstCaseUsd);
+        if (reservation.SharedField is not { } field) return;
+        try
+        {
+            _shared!.Adjust(reservation.Day, reservation.Month, field, reservation.DayEpoch, reservation.MonthEpoch, confirmedUsd - reservation.WorstCaseUsd);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError("Redis refused to reconcile a call ({Error}); it stays counted at its worst case", ex.Message);
+        }
         WakeWaiting();
     }
 
@@ -163,9 +211,9 @@ public sealed partial class SpendGuard
         {
             return _lastShared = _shared!.Read(DateOnly.FromDateTime(now.UtcDateTime), MonthOf(now));
         }
-        catch (Exception ex) when (RedisConnection.IsFailure(ex))
+        catch (Exception ex) when (RedisConnection.IsFailure(ex) || SpendLedger.IsStorageFailure(ex))
         {
-            _logger.LogWarning("Redis cannot be reached ({Error}); the last shared totals read are shown", ex.Message);
+            _logger.LogWarning("The shared counters cannot be read or seeded ({Error}); the last shared totals read are shown", ex.Message);
             return _lastShared;
         }
     }
@@ -205,6 +253,11 @@ public sealed partial class SpendGuard
         {
             return new LimitBlock(LimitKind.StorageUnavailable, SharedStoreMessage, null, OwnKeyHelps: false);
         }
+        catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
+        {
+            _logger.LogError("The spend ledger cannot be read to seed the shared counters ({Error}); cycles are refused until it can", ex.Message);
+            return new LimitBlock(LimitKind.StorageUnavailable, LedgerUnreadableMessage, null, OwnKeyHelps: false);
+        }
         var (dayFloor, monthFloor) = Floors(day, MonthOf(now));
         return Block(now, expectedCycleUsd, Math.Max(s.DaySpent, dayFloor) + s.DayHeld, Math.Max(s.MonthSpent, monthFloor) + s.MonthHeld,
             s.Paused, day, forCycle: expectedCycleUsd > 0);
@@ -216,7 +269,7 @@ public sealed partial class SpendGuard
         {
             return _paused = _shared!.Paused();
         }
-        catch (Exception ex) when (RedisConnection.IsFailure(ex))
+        catch (Exception ex) when (RedisConnection.IsFailure(ex) || SpendLedger.IsStorageFailure(ex))
         {
             return _paused; // nothing runs on the operator key meanwhile anyway
         }

@@ -14,6 +14,10 @@ public sealed record SpendReservation(long LedgerId, decimal WorstCaseUsd, DateO
     public string? MonthEpoch { get; init; }
 }
 
+/// <summary>The kill switch was saved in the ledger but could not reach the other instances through Redis.</summary>
+public sealed class KillSwitchNotSharedException(Exception inner) : Exception(
+    "The kill switch is saved but could not reach the other instances through Redis, so they may still be spending; try again.", inner);
+
 /// <summary>
 /// Where the daily and monthly USD caps on the operator's key are enforced. Every operator call
 /// reserves its worst-case cost here before it is made, so concurrent sessions can never overshoot.
@@ -73,10 +77,23 @@ public sealed partial class SpendGuard
 
     private bool _paused;
 
+    /// <exception cref="KillSwitchNotSharedException">Saved in the ledger, but Redis could not pass it to the other instances.</exception>
     public void SetPaused(bool paused)
     {
         if (_shared is not null)
-            _shared.SetPaused(paused);
+        {
+            try
+            {
+                _shared.SetPaused(paused);
+            }
+            catch (Exception ex) when (Distributed.RedisConnection.IsFailure(ex))
+            {
+                Paused = paused; // this instance obeys its ledger meanwhile
+                _logger.LogError("Kill switch {State} saved in the ledger, but Redis could not be reached ({Error}): other instances do not know",
+                    paused ? "on" : "off", ex.Message);
+                throw new KillSwitchNotSharedException(ex);
+            }
+        }
         else
             _ledger.SetSetting(PausedKey, paused ? "true" : "false");
         Paused = paused;
@@ -308,11 +325,12 @@ public sealed partial class SpendGuard
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))
         {
             // Without the ledger the spend so far is unknown: no call may be made against the caps.
-            throw new LlmException(LlmErrorKind.StorageUnavailable,
-                "The server cannot read its spend ledger (its disk is full, read-only or missing, or its database cannot be reached), so it makes no LLM calls until that is fixed.",
-                inner: ex);
+            throw new LlmException(LlmErrorKind.StorageUnavailable, LedgerUnreadableMessage, inner: ex);
         }
     }
+
+    private const string LedgerUnreadableMessage =
+        "The server cannot read its spend ledger (its disk is full, read-only or missing, or its database cannot be reached), so it makes no LLM calls until that is fixed.";
 
     private static int MonthOf(DateTimeOffset t) => t.Year * 12 + t.Month;
 }

@@ -37,12 +37,19 @@ public sealed class RedisConnection : IDisposable
 
     public static RedisKey Key(string name) => Prefix + name;
 
-    /// <summary>The failures that mean Redis cannot answer right now (down, restarting, unreachable, too slow).</summary>
-    public static bool IsFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException
-        || (ex is RedisServerException server && server.Message.StartsWith("LOADING", StringComparison.Ordinal));
+    // Server errors that mean "cannot serve now" (a replica promoted, a script running long, memory full, ...):
+    // they fail closed like an outage rather than surfacing as a bug.
+    private static readonly string[] UnavailablePrefixes = ["LOADING", "READONLY", "MASTERDOWN", "BUSY", "OOM", "TRYAGAIN", "CLUSTERDOWN"];
+
+    /// <summary>The failures that mean Redis cannot answer right now (down, restarting, unreachable, too slow, not serving).</summary>
+    public static bool IsFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException or RedisUnavailableException
+        || (ex is RedisServerException server && UnavailablePrefixes.Any(p => server.Message.StartsWith(p, StringComparison.Ordinal)));
 
     /// <summary>Throws unless Redis answers a PING now (readiness).</summary>
     public async Task CheckAsync() => await Database.PingAsync();
 
     public void Dispose() => Multiplexer.Dispose();
 }
+
+/// <summary>Redis answered, but not in a way the app can use now (its keys vanished between steps): treated as an outage.</summary>
+public sealed class RedisUnavailableException(string message) : Exception(message);

@@ -47,8 +47,10 @@ public sealed partial class RedisSpendCounters
         """;
 
     // KEYS: day hash, month hash. ARGV: hold field, actual, worst (nano-USD), channel. A missing period key does nothing:
-    // the ledger row is already written, so the next seed reads it.
+    // the ledger row is already written, so the next seed reads it. A missing field adds only a cost above the worst
+    // case, once: the 'released:' marker (written only then, to keep the hashes small) makes a replay do nothing.
     private const string ReleaseScript = """
+        local above = tonumber(ARGV[2]) - tonumber(ARGV[3])
         for i = 1, 2 do
           if redis.call('EXISTS', KEYS[i]) == 1 then
             local held = redis.call('HGET', KEYS[i], ARGV[1])
@@ -56,9 +58,9 @@ public sealed partial class RedisSpendCounters
               redis.call('HDEL', KEYS[i], ARGV[1])
               redis.call('HINCRBY', KEYS[i], 'held', -tonumber(held))
               redis.call('HINCRBY', KEYS[i], 'spent', ARGV[2])
-            else
-              local above = tonumber(ARGV[2]) - tonumber(ARGV[3])
-              if above > 0 then redis.call('HINCRBY', KEYS[i], 'spent', above) end
+              if above > 0 then redis.call('HSET', KEYS[i], 'released:' .. ARGV[1], 1) end
+            elseif above > 0 and redis.call('HSETNX', KEYS[i], 'released:' .. ARGV[1], 1) == 1 then
+              redis.call('HINCRBY', KEYS[i], 'spent', above)
             end
           end
         end
@@ -66,12 +68,13 @@ public sealed partial class RedisSpendCounters
         return 1
         """;
 
-    // KEYS: day hash, month hash. ARGV: change (nano-USD, signed), day epoch, month epoch, channel. Counters seeded after
-    // the hold (another epoch) may already count the confirmed cost, so they take only a rise.
+    // KEYS: day hash, month hash. ARGV: change (nano-USD, signed), day epoch, month epoch, channel, hold field. Counters
+    // seeded after the hold (another epoch) may already count the confirmed cost, so they take only a rise. The
+    // 'adjusted:' marker makes a replay (its first reply was lost) do nothing.
     private const string AdjustScript = """
         local change = tonumber(ARGV[1])
         for i = 1, 2 do
-          if redis.call('EXISTS', KEYS[i]) == 1 then
+          if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('HSETNX', KEYS[i], 'adjusted:' .. ARGV[5], 1) == 1 then
             if redis.call('HGET', KEYS[i], 'epoch') == ARGV[i + 1] or change > 0 then
               redis.call('HINCRBY', KEYS[i], 'spent', change)
             end

@@ -30,6 +30,7 @@ public sealed partial class RedisSpendCounters
     private readonly SpendLedger _ledger;
     private readonly ILogger<RedisSpendCounters> _logger;
     private readonly ConcurrentQueue<Action<IDatabase>> _pending = new();
+    private readonly Lock _drainGate = new(); // one drainer at a time, so no change runs twice or is skipped
     private int _subscribed;
 
     public RedisSpendCounters(RedisConnection redis, SpendLedger ledger, ILogger<RedisSpendCounters> logger)
@@ -38,6 +39,7 @@ public sealed partial class RedisSpendCounters
         _ledger = ledger;
         _logger = logger;
         Subscribe();
+        _redis.Multiplexer.ConnectionRestored += (_, _) => Task.Run(DrainAfterReconnect);
     }
 
     /// <summary>Tells apart this instance's holds from other instances' (ledger ids repeat across separate ledgers).</summary>
@@ -67,9 +69,9 @@ public sealed partial class RedisSpendCounters
         for (var attempt = 0; ; attempt++)
         {
             var r = (RedisResult[])(await db.ScriptEvaluateAsync(HoldScript, keys, args))!;
-            if ((string?)r[0] != "seed" || attempt > 2)
+            if ((string?)r[0] != "seed")
                 return Parse(r);
-            Seed(db, day, month);
+            SeedOrGiveUp(db, day, month, attempt);
         }
     }
 
@@ -82,10 +84,18 @@ public sealed partial class RedisSpendCounters
         for (var attempt = 0; ; attempt++)
         {
             var r = (RedisResult[])db.ScriptEvaluate(HoldScript, keys, args)!;
-            if ((string?)r[0] != "seed" || attempt > 2)
+            if ((string?)r[0] != "seed")
                 return Parse(r).Spend;
-            Seed(db, day, month);
+            SeedOrGiveUp(db, day, month, attempt);
         }
+    }
+
+    // Counters that vanish again right after each seeding (Redis flushed or evicting as fast as we write) cannot be trusted.
+    private void SeedOrGiveUp(IDatabase db, DateOnly day, int month, int attempt)
+    {
+        if (attempt >= 3)
+            throw new RedisUnavailableException("The shared spend counters vanished again after each of three seedings.");
+        Seed(db, day, month);
     }
 
     private static HoldResult Parse(RedisResult[] r)
@@ -118,7 +128,8 @@ public sealed partial class RedisSpendCounters
     /// <summary>
     /// Releases a hold and adds the actual cost. A hold that is gone was seeded over after it was made (Redis lost it):
     /// the seed counted the call at its worst case or at its actual cost, so only a cost above the worst case is added.
-    /// When Redis cannot be reached the release is kept and retried before the next hold.
+    /// When Redis cannot be reached the release is kept and retried before the next hold or on reconnection.
+    /// A replayed release (its first reply was lost) changes nothing.
     /// </summary>
     public void Release(DateOnly day, int month, string field, decimal actualUsd, decimal worstUsd)
     {
@@ -129,13 +140,13 @@ public sealed partial class RedisSpendCounters
 
     /// <summary>
     /// A call settled at its worst case was confirmed at another cost. Counters seeded since its hold may already
-    /// hold the confirmed cost: they only take a rise.
+    /// hold the confirmed cost: they only take a rise. Each hold's field is adjusted once, so a replay changes nothing.
     /// </summary>
-    public void Adjust(DateOnly day, int month, string? dayEpoch, string? monthEpoch, decimal changeUsd)
+    public void Adjust(DateOnly day, int month, string field, string? dayEpoch, string? monthEpoch, decimal changeUsd)
     {
         var change = changeUsd >= 0 ? ToNano(changeUsd) : -ToNano(-changeUsd);
         RedisKey[] keys = [DayKey(day), MonthKey(month)];
-        RedisValue[] args = [change, dayEpoch ?? "", monthEpoch ?? "", SettledChannel.ToString()];
+        RedisValue[] args = [change, dayEpoch ?? "", monthEpoch ?? "", SettledChannel.ToString(), field];
         Run(db => db.ScriptEvaluate(AdjustScript, keys, args), "reconcile a call");
     }
 
@@ -146,12 +157,15 @@ public sealed partial class RedisSpendCounters
         return value is null ? _ledger.Setting(KillSwitchSetting) == "true" : value == "true";
     }
 
-    /// <summary>Written to the ledger first (it outlives Redis), then to Redis; an unreachable Redis gets it before the next hold.</summary>
+    /// <summary>
+    /// Written to the ledger first (it outlives Redis), then to Redis. Never queued: other instances only obey it once
+    /// Redis has it, so a failure throws and the operator is told to try again.
+    /// </summary>
     public void SetPaused(bool paused)
     {
         var value = paused ? "true" : "false";
         _ledger.SetSetting(KillSwitchSetting, value);
-        Run(db => db.StringSet(KillKey, value), "switch the kill switch");
+        _redis.Database.StringSet(KillKey, value);
     }
 
     /// <summary>Throws unless Redis answers now.</summary>
@@ -171,12 +185,37 @@ public sealed partial class RedisSpendCounters
         }
     }
 
+    /// <summary>Replays the kept changes in order, each removed only once it ran; a Redis failure stops (and throws) with the rest kept.</summary>
     private void DrainPending(IDatabase db)
     {
-        while (_pending.TryPeek(out var change))
+        if (_pending.IsEmpty) return;
+        lock (_drainGate)
         {
-            change(db);
-            _pending.TryDequeue(out _);
+            while (_pending.TryPeek(out var change))
+            {
+                try
+                {
+                    change(db);
+                }
+                catch (Exception ex) when (!RedisConnection.IsFailure(ex) && ex is not ObjectDisposedException)
+                {
+                    // It would fail the same way every time and block the rest behind it.
+                    _logger.LogError("A kept change was refused by Redis and dropped ({Error})", ex.Message);
+                }
+                _pending.TryDequeue(out _);
+            }
+        }
+    }
+
+    private void DrainAfterReconnect()
+    {
+        try
+        {
+            DrainPending(_redis.Database);
+        }
+        catch (Exception ex) when (RedisConnection.IsFailure(ex) || ex is ObjectDisposedException)
+        {
+            _logger.LogWarning("Kept spend changes could not be replayed after Redis reconnected ({Error}); the next hold tries again", ex.Message);
         }
     }
 

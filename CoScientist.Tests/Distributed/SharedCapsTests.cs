@@ -158,4 +158,49 @@ public sealed class SharedCapsTests : IAsyncLifetime
         guard.Settle(inFlight, Cost(0.001m), error: null); // seeded at its worst case: it stays counted so
         Assert.True(guard.Totals().Today >= ledger);
     }
+
+    [Fact]
+    public async Task TheKillSwitch_WhenRedisCannotBeReached_TellsTheOperatorToTryAgain_InsteadOfWaitingSilently()
+    {
+        await using var a = Instance();
+        var guard = a.GetRequiredService<SpendGuard>();
+        await guard.ReserveAsync(Call(0.001m), CancellationToken.None);
+
+        await _redis.StopAsync();
+        var failed = Assert.Throws<KillSwitchNotSharedException>(() => guard.SetPaused(true));
+
+        Assert.Contains("could not reach the other instances", failed.Message);
+        Assert.True(guard.Paused); // this instance obeys its ledger meanwhile
+    }
+
+    [Fact]
+    public async Task AReplayedReleaseOrReconciliation_CountsOnce()
+    {
+        await using var a = Instance();
+        var guard = a.GetRequiredService<SpendGuard>();
+        var counters = a.GetRequiredService<RedisSpendCounters>();
+        var r = await guard.ReserveAsync(Call(0.01m), CancellationToken.None);
+
+        for (var i = 0; i < 2; i++) // the first reply was lost: the same release is sent again
+            counters.Release(r.Day, r.Month, r.SharedField!, 0.015m, 0.01m);
+        Assert.Equal(0.015m, guard.Totals().Today);
+
+        for (var i = 0; i < 2; i++)
+            counters.Adjust(r.Day, r.Month, r.SharedField!, r.DayEpoch, r.MonthEpoch, 0.002m);
+        Assert.Equal(0.017m, guard.Totals().Today);
+    }
+
+    [Theory]
+    [InlineData("READONLY You can't write against a read only replica.")]
+    [InlineData("MASTERDOWN Link with MASTER is down")]
+    [InlineData("BUSY Redis is busy running a script.")]
+    [InlineData("LOADING Redis is loading the dataset in memory")]
+    [InlineData("OOM command not allowed when used memory > 'maxmemory'.")]
+    [InlineData("TRYAGAIN Multiple keys request during rehashing of slot")]
+    [InlineData("CLUSTERDOWN The cluster is down")]
+    public void RedisErrorsThatMeanItCannotServeNow_FailClosedLikeAnOutage(string error)
+    {
+        Assert.True(RedisConnection.IsFailure(new StackExchange.Redis.RedisServerException(error)));
+        Assert.False(RedisConnection.IsFailure(new StackExchange.Redis.RedisServerException("ERR unknown command")));
+    }
 }
