@@ -146,4 +146,29 @@ public sealed class PostgresStorageTests
             rows.Add(read(reader));
         return rows;
     }
+
+    [Fact]
+    public async Task WithTheLedgerOnADownPostgres_SeedingTheSharedCountersAndTheHourlyLimit_FailClosedWithoutRawErrors()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        var database = await postgres.CreateDatabaseAsync();
+        await using var redis = await RedisServer.StartAsync(); // empty: the counters are seeded from the ledger on first use
+        await using var openRouter = await FakeOpenRouterServer.StartAsync();
+        await using var services = CoreHarness.Create(openRouter, new Dictionary<string, string?>
+        {
+            ["DATA_DIR"] = CoreHarness.NewDataDir(),
+            ["ConnectionStrings:Postgres"] = database,
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+        });
+        var guard = services.GetRequiredService<SpendGuard>();
+
+        await postgres.StopAsync();
+
+        var refused = await Assert.ThrowsAsync<LlmException>(() => guard.ReserveAsync(
+            new CallReservation(DateTimeOffset.UtcNow, "session", "client", "google/gemini-2.5-flash", null, KeyKind.Operator, 0.001m), CancellationToken.None));
+        Assert.Equal(LlmErrorKind.StorageUnavailable, refused.Kind);
+        Assert.Equal(LimitKind.StorageUnavailable, guard.CurrentBlock(0.01m)?.Kind);
+        Assert.Equal((0m, 0m), guard.Totals()); // the admin page stays up with the last totals read
+        services.GetRequiredService<ClientQuotas>().ReturnCycle(new ClientKey("ip", "browser"), KeyKind.Operator);
+    }
 }
