@@ -180,11 +180,13 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         foreach (var record in await store.InterruptedAsync())
             if (!relay.IsShared || await relay.IsRunLeasedAsync(record.Id) == false)
                 interrupted.Add(record);
+        var marked = 0;
         foreach (var record in interrupted)
-            await store.MarkInterruptedAsync(record.Id, record.RunningCycle!.Value, clock.GetUtcNow());
-        if (interrupted.Count > 0)
-            logger.LogWarning("{Count} research cycle(s) were running when the server last stopped; they are marked interrupted", interrupted.Count);
-        return interrupted.Count;
+            if (await store.MarkInterruptedAsync(record.Id, record.RunningCycle!.Value, clock.GetUtcNow()))
+                marked++;
+        if (marked > 0)
+            logger.LogWarning("{Count} research cycle(s) were running when the server last stopped; they are marked interrupted", marked);
+        return marked;
     }
 
     /// <summary>
