@@ -247,6 +247,19 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
 
     private bool LeaseExists(string id) => _a.GetRequiredService<RedisConnection>().Database.KeyExists(RedisResearchRelay.LeaseKey(id));
 
+    [Fact]
+    public async Task ARunnerWhoseLeaseAnotherInstanceTook_StopsItsCycle_SoTwoNeverRunAtOnce()
+    {
+        var onA = await RunningOnAAsync(TimeSpan.FromSeconds(1)); // slow enough to outlast a renewal
+        // As if A's lease had lapsed (Redis restarted empty, or A's renewals failed) and another instance claimed it.
+        await _a.GetRequiredService<RedisConnection>().Database.StringSetAsync(RedisResearchRelay.LeaseKey(onA.Id), "another-instance");
+
+        await onA.Run.WaitAsync(TimeSpan.FromSeconds(30)); // at A's next renewal, within a third of the lease time
+
+        Assert.Equal(CycleOutcome.Cancelled, onA.Snapshot().Reports[^1].Outcome);
+        Assert.Equal("another-instance", (string?)await _a.GetRequiredService<RedisConnection>().Database.StringGetAsync(RedisResearchRelay.LeaseKey(onA.Id)));
+    }
+
     /// <summary>Starts the next cycle on A as soon as the services it shares accept it again.</summary>
     private async Task StartAgainOnAAsync(LiveResearch onA)
     {
