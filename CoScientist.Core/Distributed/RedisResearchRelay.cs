@@ -46,6 +46,7 @@ public sealed class RedisResearchRelay : IResearchRelay, IDisposable
     }
 
     public event Action? Reconnected;
+    public event Action<string>? LeaseLost;
 
     public bool IsShared => true;
     public string InstanceId { get; }
@@ -82,8 +83,14 @@ public sealed class RedisResearchRelay : IResearchRelay, IDisposable
         {
             var renewed = (int)await _redis.Database.ScriptEvaluateAsync(RenewScript, [LeaseKey(researchId)],
                 [InstanceId, (long)LeaseTime.TotalMilliseconds]);
-            if (renewed == 0)
+            // Taken while this one's lapsed (its renewals failed, or Redis restarted empty and another came first):
+            // the other instance runs it now, and this one must stop, never run beside it.
+            if (renewed == 0 && _leases.TryRemove(researchId, out var timer))
+            {
+                await timer.DisposeAsync();
                 _logger.LogError("Research {Research}: another instance holds the run lease of the cycle running here", researchId);
+                LeaseLost?.Invoke(researchId);
+            }
         }
         catch (Exception ex) when (RedisConnection.IsFailure(ex))
         {

@@ -138,6 +138,21 @@ public sealed partial class LiveResearch(string id, ResearchState state)
         }
     }
 
+    /// <summary>
+    /// The start is over. With its cycle running, the claim ends now, so the cycle's end gives the run lease back; with
+    /// none running (refused, failed, or over already), it is kept until <see cref="ReleaseStart"/>, and true says the
+    /// caller gives the lease back meanwhile: a new start cannot claim it between the check and the release.
+    /// </summary>
+    internal bool EndStart()
+    {
+        lock (_gate)
+        {
+            if (!IsRunning) return true;
+            _starting = false;
+            return false;
+        }
+    }
+
     internal void ReleaseStart()
     {
         lock (_gate) _starting = false;

@@ -25,7 +25,10 @@ public sealed partial class ResearchHost
     {
         if (!relay.IsShared || _listening.ContainsKey(research.Id)) return;
         if (Interlocked.Exchange(ref _catchingUp, 1) == 0)
+        {
             relay.Reconnected += () => _ = CatchUpAsync();
+            relay.LeaseLost += LeaseLost;
+        }
         var listening = await relay.ListenAsync(research.Id, news => OnNewsAsync(research.Id, news));
         if (!_listening.TryAdd(research.Id, listening))
         {
@@ -65,6 +68,14 @@ public sealed partial class ResearchHost
                 logger.LogWarning("Research {Research} could not be reloaded after Redis came back: {Error}", research.Id, ex.Message);
             }
         }
+    }
+
+    /// <summary>Another instance holds the run lease of a cycle running here: two runners would spend twice, so this one stops.</summary>
+    private void LeaseLost(string id)
+    {
+        if (!_live.TryGetValue(id, out var research) || !research.RunsHere) return;
+        logger.LogError("Research {Research}: another server took over its run lease; the cycle running here is cancelled", id);
+        research.Cancel();
     }
 
     private async Task OnNewsAsync(string id, ResearchNews news)

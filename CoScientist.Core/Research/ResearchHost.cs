@@ -116,6 +116,10 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         finally
         {
             Interlocked.Decrement(ref _starting);
+            // Whatever stopped the start (a refusal, an exception, a cycle over before its start was announced, whose
+            // end could not give the lease back while the start held it), a lease with no cycle running here goes back.
+            if (research.EndStart())
+                await relay.ReleaseRunAsync(research.Id);
             research.ReleaseStart();
         }
     }
@@ -130,10 +134,7 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
             return new AdmissionResult { InputError = refused };
         var admitted = await admission.AdmitAsync(request with { Research = snapshot }, cancellationToken);
         if (admitted.Ticket is not { } ticket)
-        {
-            await relay.ReleaseRunAsync(research.Id);
             return admitted;
-        }
         try
         {
             if (research.Record is null)
@@ -151,7 +152,6 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
             {
                 Release(research);
                 ticket.Abandon();
-                await relay.ReleaseRunAsync(research.Id);
                 return new AdmissionResult { InputError = "A cycle is already running; wait for it or cancel it." };
             }
         }
@@ -159,7 +159,6 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         {
             // Admitted but never run: its slot, its ledger row and the visitor's allowance all go back.
             ticket.Abandon();
-            await relay.ReleaseRunAsync(research.Id);
             logger.LogError(ex, "Research {Research}: an admitted cycle could not start", research.Id);
             return new AdmissionResult
             {
@@ -180,11 +179,13 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         foreach (var record in await store.InterruptedAsync())
             if (!relay.IsShared || await relay.IsRunLeasedAsync(record.Id) == false)
                 interrupted.Add(record);
+        var marked = 0;
         foreach (var record in interrupted)
-            await store.MarkInterruptedAsync(record.Id, record.RunningCycle!.Value, clock.GetUtcNow());
-        if (interrupted.Count > 0)
-            logger.LogWarning("{Count} research cycle(s) were running when the server last stopped; they are marked interrupted", interrupted.Count);
-        return interrupted.Count;
+            if (await store.MarkInterruptedAsync(record.Id, record.RunningCycle!.Value, clock.GetUtcNow()))
+                marked++;
+        if (marked > 0)
+            logger.LogWarning("{Count} research cycle(s) were running when the server last stopped; they are marked interrupted", marked);
+        return marked;
     }
 
     /// <summary>

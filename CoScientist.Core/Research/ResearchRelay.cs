@@ -51,6 +51,8 @@ public interface IResearchRelay
     Task<IAsyncDisposable> ListenAsync(string researchId, Func<ResearchNews, Task> onNews);
     /// <summary>Raised when the connection between instances is back after a loss: news may have been missed meanwhile.</summary>
     event Action? Reconnected;
+    /// <summary>Raised (with the research id) when another instance took a lease this one held: this one stops renewing it.</summary>
+    event Action<string>? LeaseLost;
 }
 
 /// <summary>One instance: every lease is this instance's, and there is nobody to tell.</summary>
@@ -64,6 +66,7 @@ public sealed class LocalResearchRelay : IResearchRelay
     public Task PublishAsync(string researchId, ResearchNews news) => Task.CompletedTask;
     public Task<IAsyncDisposable> ListenAsync(string researchId, Func<ResearchNews, Task> onNews) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
     public event Action? Reconnected { add { } remove { } }
+    public event Action<string>? LeaseLost { add { } remove { } }
 
     private sealed class Nothing : IAsyncDisposable
     {

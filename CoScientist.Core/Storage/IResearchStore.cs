@@ -38,7 +38,8 @@ public interface IResearchStore
     Task<bool> SaveCycleReportAsync(string researchId, CycleReport report);
     /// <summary>
     /// Records that <paramref name="cycle"/> stopped with the process: an <see cref="CycleOutcome.Interrupted"/> report
-    /// (unless the cycle's own report was saved) and no cycle running any more.
+    /// (unless the cycle's own report was saved) and no cycle running any more. False, and nothing changed, when the
+    /// research is not saved as running that cycle (it ended meanwhile, or the next one runs).
     /// </summary>
     Task<bool> MarkInterruptedAsync(string researchId, int cycle, DateTimeOffset at);
 

@@ -56,14 +56,15 @@ public abstract partial class SqlResearchStore
     public Task<bool> MarkInterruptedAsync(string researchId, int cycle, DateTimeOffset at) => Run(async connection =>
     {
         await using var transaction = await connection.BeginTransactionAsync();
-        if (!await Exists(connection, researchId)) return false;
+        // Only while that cycle is still the one saved as running: it may have ended meanwhile, and the next one started elsewhere.
+        await using (var clear = connection.Command("UPDATE research SET running_cycle = NULL WHERE id = @id AND running_cycle = @cycle;")
+                         .With("@id", researchId).With("@cycle", cycle))
+            if (await clear.ExecuteNonQueryAsync() == 0) return false;
         var report = new CycleReport(cycle, at, at, CycleOutcome.Interrupted, [], [],
             "The server restarted while this cycle ran. Everything saved before that is kept.");
         // A report the cycle saved itself tells more than this one: keep it.
         await Upsert<CycleReport>(connection, "INSERT INTO cycle_reports(research_id, cycle, data) VALUES (@r, @k, @data) ON CONFLICT DO NOTHING;",
             researchId, [report], r => r.Cycle, ResearchJson.Write);
-        await using var clear = connection.Command("UPDATE research SET running_cycle = NULL WHERE id = @id;").With("@id", researchId);
-        await clear.ExecuteNonQueryAsync();
         await transaction.CommitAsync();
         return true;
     });

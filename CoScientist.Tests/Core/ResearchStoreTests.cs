@@ -186,13 +186,27 @@ public class ResearchStoreTests
         var interrupted = Assert.Single(await restarted.InterruptedAsync());
         Assert.Equal((record.Id, 2), (interrupted.Id, interrupted.RunningCycle));
         Assert.True(await restarted.MarkInterruptedAsync(record.Id, 2, Start.AddHours(2)));
-        Assert.True(await restarted.MarkInterruptedAsync(record.Id, 1, Start.AddHours(2))); // cycle 1 saved its own report
+        Assert.False(await restarted.MarkInterruptedAsync(record.Id, 1, Start.AddHours(2))); // cycle 1 is not running
 
         var loaded = (await restarted.LoadAsync(record.Id))!;
         Assert.Equal(2, loaded.Cycle);
         Assert.Equal([CycleOutcome.Completed, CycleOutcome.Interrupted], loaded.Reports.Select(r => r.Outcome));
         Assert.Contains(loaded.Hypotheses, x => x.Title == "half-way");
         Assert.Empty(await restarted.InterruptedAsync());
+    }
+
+    [Fact]
+    public async Task MarkingACycleInterrupted_LeavesTheNextCycle_ThatStartedMeanwhile_Running()
+    {
+        var store = await NewStoreAsync();
+        var (record, _) = await SavedResearchAsync(store, cycles: 1);
+        // Cycle 2 was seen running; it ended and cycle 3 started before the mark came.
+        await store.UpdateSummaryAsync(record.Id, new(2, 0.01m, Start.AddHours(1), RunningCycle: 3));
+
+        Assert.False(await store.MarkInterruptedAsync(record.Id, 2, Start.AddHours(2)));
+
+        Assert.Equal(3, (await store.GetRecordAsync(record.Id))!.RunningCycle);
+        Assert.DoesNotContain((await store.LoadAsync(record.Id))!.Reports, r => r.Outcome == CycleOutcome.Interrupted);
     }
 
     [Fact]

@@ -202,6 +202,64 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
         await Wait.UntilAsync(() => !onB.IsRunning && onB.Snapshot().Reports.Count == 2);
     }
 
+    [Fact]
+    public async Task ACycleOverBeforeItsStartWasAnnounced_GivesItsRunLeaseBack()
+    {
+        _server.AcceptedKeys.Clear(); // every call is refused: the cycle fails within milliseconds
+        var research = Host(_a).Create();
+        // The start's announcement is held until the cycle is over, as a slow publish or a slow watcher would hold it;
+        // the cycle's own first save is slowed so that the first watcher called is the start's.
+        var save = research.Persist!;
+        research.Persist = async e =>
+        {
+            if (e is CycleStarted) await Task.Delay(300);
+            await save(e);
+        };
+        var first = 0;
+        using var slow = research.Subscribe(async () =>
+        {
+            if (Interlocked.Exchange(ref first, 1) == 0)
+                await Task.WhenAny(research.Run, Task.Delay(TimeSpan.FromSeconds(10)));
+        });
+
+        var admitted = await Host(_a).StartCycleAsync(research, Request(), new LlmCallContext(), "owner");
+
+        Assert.True(admitted.IsAdmitted, admitted.InputError);
+        await research.Run;
+        Assert.Equal(ResearchStatus.Failed, research.Status);
+        await Wait.UntilAsync(() => !LeaseExists(research.Id), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task AStartThatFailsUnexpectedlyInAdmission_GivesItsRunLeaseBack()
+    {
+        var research = Host(_a).Create();
+
+        await Assert.ThrowsAsync<NullReferenceException>(() =>
+            Host(_a).StartCycleAsync(research, Request() with { Quota = null! }, new LlmCallContext(), "owner"));
+
+        Assert.False(LeaseExists(research.Id));
+        var retried = await Host(_a).StartCycleAsync(research, Request(), new LlmCallContext(), "owner");
+        Assert.True(retried.IsAdmitted, retried.InputError);
+        research.Cancel();
+        await research.Run;
+    }
+
+    private bool LeaseExists(string id) => _a.GetRequiredService<RedisConnection>().Database.KeyExists(RedisResearchRelay.LeaseKey(id));
+
+    [Fact]
+    public async Task ARunnerWhoseLeaseAnotherInstanceTook_StopsItsCycle_SoTwoNeverRunAtOnce()
+    {
+        var onA = await RunningOnAAsync(TimeSpan.FromSeconds(1)); // slow enough to outlast a renewal
+        // As if A's lease had lapsed (Redis restarted empty, or A's renewals failed) and another instance claimed it.
+        await _a.GetRequiredService<RedisConnection>().Database.StringSetAsync(RedisResearchRelay.LeaseKey(onA.Id), "another-instance");
+
+        await onA.Run.WaitAsync(TimeSpan.FromSeconds(30)); // at A's next renewal, within a third of the lease time
+
+        Assert.Equal(CycleOutcome.Cancelled, onA.Snapshot().Reports[^1].Outcome);
+        Assert.Equal("another-instance", (string?)await _a.GetRequiredService<RedisConnection>().Database.StringGetAsync(RedisResearchRelay.LeaseKey(onA.Id)));
+    }
+
     /// <summary>Starts the next cycle on A as soon as the services it shares accept it again.</summary>
     private async Task StartAgainOnAAsync(LiveResearch onA)
     {
