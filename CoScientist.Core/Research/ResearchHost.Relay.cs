@@ -18,6 +18,13 @@ public sealed partial class ResearchHost
 
     private readonly ConcurrentDictionary<string, IAsyncDisposable> _listening = new();
 
+    /// <summary>
+    /// How often an instance showing a cycle that runs elsewhere checks that its runner still holds the run lease. A live
+    /// runner re-takes a lease Redis lost within one renewal (a third of the lease time), so a lease missing at two checks
+    /// in a row means the runner is gone (it crashed, or its end was never heard): the page stops showing it running.
+    /// </summary>
+    internal TimeSpan RunnerCheckPeriod { get; set; } = TimeSpan.FromSeconds(30);
+
     private int _catchingUp;
 
     /// <summary><paramref name="recheck"/>: it was seen running elsewhere, and may have ended before the subscription took.</summary>
@@ -29,10 +36,11 @@ public sealed partial class ResearchHost
             relay.Reconnected += () => _ = CatchUpAsync();
             relay.LeaseLost += LeaseLost;
         }
-        var listening = await relay.ListenAsync(research.Id, news => OnNewsAsync(research.Id, news));
-        if (!_listening.TryAdd(research.Id, listening))
+        var watch = new RunnerWatch(await relay.ListenAsync(research.Id, news => OnNewsAsync(research.Id, news)));
+        watch.Timer = clock.CreateTimer(_ => _ = CheckRunnerAsync(research, watch), null, RunnerCheckPeriod, RunnerCheckPeriod);
+        if (!_listening.TryAdd(research.Id, watch))
         {
-            await listening.DisposeAsync();
+            await watch.DisposeAsync();
             return;
         }
         // It may have ended between loading and listening: then no news would ever say so.
@@ -67,6 +75,39 @@ public sealed partial class ResearchHost
             {
                 logger.LogWarning("Research {Research} could not be reloaded after Redis came back: {Error}", research.Id, ex.Message);
             }
+        }
+    }
+
+    private async Task CheckRunnerAsync(LiveResearch research, RunnerWatch watch)
+    {
+        try
+        {
+            if (!research.RunsElsewhere || await relay.IsRunLeasedAsync(research.Id) is not false)
+            {
+                watch.Missed = 0; // running here, idle, leased, or Redis cannot say: nothing to conclude
+                return;
+            }
+            if (Interlocked.Increment(ref watch.Missed) < 2) return;
+            watch.Missed = 0;
+            await RunnerGoneAsync(research);
+        }
+        catch (Exception ex)
+        {
+            // A timer's exception would end the process; the next check tries again.
+            logger.LogWarning("Research {Research}: could not check whether its cycle still runs elsewhere ({Error})", research.Id, ex.Message);
+        }
+    }
+
+    /// <summary>The subscription to one research's news, and the timer that checks its runner is still alive.</summary>
+    private sealed class RunnerWatch(IAsyncDisposable listening) : IAsyncDisposable
+    {
+        public ITimer? Timer { get; set; }
+        public int Missed;
+
+        public async ValueTask DisposeAsync()
+        {
+            Timer?.Dispose();
+            await listening.DisposeAsync();
         }
     }
 

@@ -172,6 +172,22 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APageShowingACycleOfAServerThatThenDied_StopsShowingItRunning_WithoutBeingReopened()
+    {
+        var store = _b.GetRequiredService<IResearchStore>();
+        var orphan = await OrphanAsync(store);
+        // Its server still holds the lease when B opens it, then dies: nothing renews the lease, and no end is ever sent.
+        await _b.GetRequiredService<RedisConnection>().Database.StringSetAsync(RedisResearchRelay.LeaseKey(orphan), "dying-instance", TimeSpan.FromSeconds(1));
+        Host(_b).RunnerCheckPeriod = TimeSpan.FromMilliseconds(200);
+
+        var onB = (await Host(_b).OpenAsync(orphan))!;
+        Assert.True(onB.IsRunning && onB.RunsElsewhere);
+
+        await Wait.UntilAsync(() => onB.Status == ResearchStatus.Interrupted, TimeSpan.FromSeconds(15));
+        Assert.Null((await store.GetRecordAsync(orphan))!.RunningCycle);
+    }
+
+    [Fact]
     public async Task WithRedisDown_BShowsTheSavedStateAndRefusesToStart_AndIsLiveAgainWhenRedisIsBack()
     {
         var onA = await RunningOnAAsync(TimeSpan.FromMilliseconds(300));
