@@ -25,6 +25,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
+        RealServerBinaries.SizeThreadPoolLikeTheApp();
         var server = new RedisServer(Directory.CreateTempSubdirectory("cs-redis-").FullName, FreePort.Next());
         await server.StartProcessAsync();
         return server;
@@ -133,6 +134,7 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>A cluster of the caller's own (for tests that stop and start PostgreSQL).</summary>
     public static async Task<PostgresServer> StartAsync()
     {
+        RealServerBinaries.SizeThreadPoolLikeTheApp();
         const string install = "apt-get install -y postgresql";
         var initdb = RealServerBinaries.Find("initdb", RealServerBinaries.PostgresDirectories(), install);
         var pgCtl = RealServerBinaries.Find("pg_ctl", RealServerBinaries.PostgresDirectories(), install);
@@ -184,6 +186,18 @@ public sealed class PostgresServer : IAsyncDisposable
 
 internal static class RealServerBinaries
 {
+    /// <summary>
+    /// The app starts its thread pool larger whenever Redis or PostgreSQL is configured (ThreadPoolSizing): the instances
+    /// these tests build in process get the same, or a hundred synchronous round trips at once starve the pool and Redis
+    /// replies time out, which no deployed instance would see.
+    /// </summary>
+    public static void SizeThreadPoolLikeTheApp()
+    {
+        ThreadPool.GetMinThreads(out var worker, out var io);
+        if (worker < CoScientist.Web.Hosting.ThreadPoolSizing.DefaultMinimum)
+            ThreadPool.SetMinThreads(CoScientist.Web.Hosting.ThreadPoolSizing.DefaultMinimum, io);
+    }
+
     public static bool IsRoot => Environment.UserName == "root";
 
     /// <summary>Debian keeps PostgreSQL's server binaries off PATH, under /usr/lib/postgresql/VERSION/bin.</summary>
