@@ -45,7 +45,8 @@ public static class PersistenceBenchmark
         ["cost_control:monthly_spending_limit_usd"] = "1000",
     }, more: s => { if (!save) s.AddSingleton<IResearchStore, NullResearchStore>(); });
 
-    private static async Task<double> TimeCycleAsync(IServiceProvider services)
+    /// <summary>One cycle (N from the settings) on a new research, from admission to its end, in milliseconds.</summary>
+    internal static async Task<double> TimeCycleAsync(IServiceProvider services)
     {
         var host = services.GetRequiredService<ResearchHost>();
         var options = services.GetRequiredService<IOptions<ResearchOptions>>().Value;

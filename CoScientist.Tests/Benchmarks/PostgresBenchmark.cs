@@ -36,15 +36,15 @@ public static class PostgresBenchmark
         var postgresSaves = new ConcurrentBag<double>();
         await using var sqlite = Services(server, null, sqliteSaves);
         await using var onPostgres = Services(server, await postgres.CreateDatabaseAsync(), postgresSaves);
-        await TimeCycleAsync(sqlite);
-        await TimeCycleAsync(onPostgres);
+        await PersistenceBenchmark.TimeCycleAsync(sqlite);
+        await PersistenceBenchmark.TimeCycleAsync(onPostgres);
         sqliteSaves.Clear();
         postgresSaves.Clear();
         var sqliteCycles = new List<double>();
         var postgresCycles = new List<double>();
         for (var round = 0; round < 20; round++)
             foreach (var pg in round % 2 == 0 ? new[] { false, true } : [true, false])
-                (pg ? postgresCycles : sqliteCycles).Add(await TimeCycleAsync(pg ? onPostgres : sqlite));
+                (pg ? postgresCycles : sqliteCycles).Add(await PersistenceBenchmark.TimeCycleAsync(pg ? onPostgres : sqlite));
         Report("SQLite", sqliteCycles, sqliteSaves);
         Report("PostgreSQL", postgresCycles, postgresSaves);
     }
@@ -72,24 +72,6 @@ public static class PostgresBenchmark
             : new PostgresResearchStore(new PostgresDatabase(postgres), sp.GetRequiredService<ILogger<PostgresResearchStore>>());
         return TimedStore.Around(inner, saves);
     }));
-
-    private static async Task<double> TimeCycleAsync(IServiceProvider services)
-    {
-        var host = services.GetRequiredService<ResearchHost>();
-        var options = services.GetRequiredService<IOptions<ResearchOptions>>().Value;
-        var quota = new SessionQuota(services.GetRequiredService<IOptions<DeploymentOptions>>().Value,
-            services.GetRequiredService<IOptions<CostControlOptions>>().Value, TimeProvider.System);
-        var research = host.Create();
-        using var watching = research.Subscribe(() => Task.CompletedTask);
-        var request = new CycleRequest("Find ways to make lithium-ion batteries safer", options.ToSettings(), KeyKind.Operator,
-            new ClientKey("bench", "bench"), "bench", quota, null);
-        CoreHarness.SharedEmbeddings.Warm();
-        var watch = Stopwatch.StartNew();
-        var admitted = await host.StartCycleAsync(research, request, new LlmCallContext(), "bench-owner");
-        if (!admitted.IsAdmitted) throw new InvalidOperationException(admitted.InputError ?? admitted.Block?.Message);
-        await research.Run;
-        return watch.Elapsed.TotalMilliseconds;
-    }
 
     private static double Percentile(List<double> values, double p) =>
         values.Count == 0 ? 0 : values.Order().ElementAt(Math.Min(values.Count - 1, (int)(values.Count * p)));

@@ -135,11 +135,7 @@ public static class RedisCapBenchmark
         }
     }
 
-    private static async Task WaitConnectedAsync(SpendGuard guard)
-    {
-        for (var i = 0; i < 300 && guard.SharedStoreBlock() is not null; i++)
-            await Task.Delay(100);
-    }
+    private static Task WaitConnectedAsync(SpendGuard guard) => Wait.UntilAsync(() => guard.SharedStoreBlock() is null, TimeSpan.FromSeconds(30));
 
     private static CallReservation Call(decimal worst) =>
         new(DateTimeOffset.UtcNow, "bench", "client", "google/gemini-2.5-flash", null, KeyKind.Operator, worst);

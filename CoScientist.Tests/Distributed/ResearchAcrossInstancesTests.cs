@@ -100,10 +100,7 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
         Assert.Equal(2, await SubscribersAsync(channel));
         watch.Dispose();
         Host(_b).Release(onB);
-        await Task.Run(async () =>
-        {
-            while (await SubscribersAsync(channel) != 1) await Task.Delay(20);
-        }).WaitAsync(TimeSpan.FromSeconds(30));
+        await Wait.UntilAsync(async () => await SubscribersAsync(channel) == 1, TimeSpan.FromSeconds(30));
     }
 
     private async Task<long> SubscribersAsync(string channel)

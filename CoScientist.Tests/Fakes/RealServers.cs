@@ -43,22 +43,18 @@ public sealed class RedisServer : IAsyncDisposable
     /// Waits until <paramref name="connection"/> is served again: a PING answers. (Right after a restart the client may not
     /// have noticed its old socket died, so "connected" alone proves nothing.)
     /// </summary>
-    public static async Task UntilReachableAsync(CoScientist.Core.Distributed.RedisConnection connection)
+    public static Task UntilReachableAsync(CoScientist.Core.Distributed.RedisConnection connection) => Wait.UntilAsync(async () =>
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        try
         {
-            try
-            {
-                await connection.CheckAsync();
-                return;
-            }
-            catch (Exception ex) when (CoScientist.Core.Distributed.RedisConnection.IsFailure(ex) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
+            await connection.CheckAsync();
+            return true;
         }
-    }
+        catch (Exception ex) when (CoScientist.Core.Distributed.RedisConnection.IsFailure(ex))
+        {
+            return false;
+        }
+    }, TimeSpan.FromSeconds(30));
 
     /// <summary>Starts it again on the same port, empty.</summary>
     public Task RestartAsync() => StartProcessAsync();
@@ -230,26 +226,21 @@ internal static class RealServerBinaries
             throw new InvalidOperationException($"{Path.GetFileName(file)} failed ({process.ExitCode}): {await output}{await error}");
     }
 
-    public static async Task WaitForPortAsync(int port, Process process, string name)
+    public static Task WaitForPortAsync(int port, Process process, string name) => Wait.UntilAsync(async () =>
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        if (process.HasExited)
+            throw new InvalidOperationException($"{name} exited at start (code {process.ExitCode}).");
+        try
         {
-            if (process.HasExited)
-                throw new InvalidOperationException($"{name} exited at start (code {process.ExitCode}).");
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(20);
-            }
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
         }
-        throw new TimeoutException($"{name} did not listen on port {port} within 30 s.");
-    }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }, TimeSpan.FromSeconds(30));
 }
 
 public static class FreePort

@@ -12,4 +12,15 @@ public static class Wait
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Polls until an asynchronous condition holds (a server answers, a count reaches a value); times out otherwise.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition was not met in time.");
+            await Task.Delay(20);
+        }
+    }
 }
