@@ -1,0 +1,93 @@
+using Microsoft.Playwright;
+
+namespace CoScientist.Tests.E2E;
+
+/// <summary>
+/// Everyone can use the app: axe-core finds no serious or critical WCAG 2.1 A/AA problem on any view,
+/// in the light theme or the dark one.
+/// </summary>
+public sealed class AccessibilityBrowserTests(AccessibilityFixture app) : IClassFixture<AccessibilityFixture>
+{
+    private static readonly bool[] Themes = [false, true];
+
+    private static async Task CheckBothThemesAsync(IPage page, string view)
+    {
+        foreach (var dark in Themes)
+        {
+            await Axe.UseThemeAsync(page, dark);
+            await Axe.AssertNoSeriousViolationsAsync(page, $"{view} ({(dark ? "dark" : "light")} theme)");
+        }
+    }
+
+    [Fact]
+    public async Task TheEmptyPage_IsAccessible_InBothThemes()
+    {
+        var (page, errors) = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl);
+        await Assertions.Expect(page.GetByTestId("run-cycle")).ToBeEnabledAsync(new() { Timeout = 20_000 });
+
+        await CheckBothThemesAsync(page, "the empty page");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task AFinishedCycle_IsAccessible_OnEveryTab_InBothThemes()
+    {
+        var (page, errors) = await app.NewOwnerPageAsync();
+        await page.GotoAsync(app.ResearchUrl);
+        await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 20_000 });
+
+        var tabs = page.GetByRole(AriaRole.Tab);
+        var names = (await tabs.AllInnerTextsAsync()).Select(n => n.Trim()).ToList();
+        Assert.Equal(["Hypotheses", "Ranking", "Tournament", "Proximity", "Literature", "In the loop", "Meta-review"], names);
+        foreach (var name in names)
+        {
+            var tab = page.GetByRole(AriaRole.Tab, new() { Name = name, Exact = true });
+            await tab.ClickAsync();
+            await Assertions.Expect(tab).ToHaveAttributeAsync("aria-selected", "true");
+            await CheckBothThemesAsync(page, $"the {name} tab of a finished cycle");
+        }
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task AHypothesisOpenedInADialog_IsAccessible_InBothThemes()
+    {
+        var (page, errors) = await app.NewOwnerPageAsync();
+        await page.GotoAsync(app.ResearchUrl);
+        await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 20_000 });
+
+        await page.GetByTestId("hypothesis-lineage").First.Locator(".lineage-parent").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("hypothesis-dialog")).ToBeVisibleAsync();
+
+        await CheckBothThemesAsync(page, "a hypothesis dialog");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task TheSharedReadOnlyView_IsAccessible_InBothThemes()
+    {
+        var (page, errors) = await app.NewPageAsync();
+        await page.GotoAsync(app.ShareUrl);
+        await Assertions.Expect(page.GetByTestId("research-readonly")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("hypothesis-card").First).ToBeVisibleAsync();
+
+        await CheckBothThemesAsync(page, "the shared read-only view");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task TheAdminPage_IsAccessible_BeforeAndAfterSigningIn_InBothThemes()
+    {
+        var (page, errors) = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/admin");
+        await Assertions.Expect(page.GetByTestId("admin-login")).ToBeEnabledAsync(new() { Timeout = 20_000 });
+        await CheckBothThemesAsync(page, "the admin sign-in form");
+
+        await page.GetByTestId("admin-token").FillAsync(AccessibilityFixture.AdminToken);
+        await page.GetByTestId("admin-login").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("spend-today")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await CheckBothThemesAsync(page, "the admin dashboard");
+        Assert.Empty(errors);
+    }
+}
