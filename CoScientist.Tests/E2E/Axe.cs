@@ -17,31 +17,40 @@ public static class Axe
         RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
     };
 
-    /// <summary>Fails with every serious or critical violation: rule, impact, the elements and how to fix it.</summary>
-    public static async Task AssertNoSeriousViolationsAsync(IPage page, string view)
+    /// <summary>
+    /// Every serious or critical violation on the page as it is now, described for the developer who fixes it
+    /// (rule, impact, help, and each distinct problem with an element that has it); empty when there is none.
+    /// </summary>
+    public static async Task<string> SeriousViolationsAsync(IPage page, string view)
     {
         var result = await page.RunAxe(Wcag21AA());
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
-        if (serious.Count > 0)
-            Assert.Fail(Describe(view, serious));
-    }
-
-    private static string Describe(string view, IEnumerable<AxeResultItem> violations)
-    {
-        var text = new StringBuilder($"Accessibility violations in {view}:");
-        foreach (var v in violations)
+        if (serious.Count == 0) return "";
+        var text = new StringBuilder($"\nIn {view}:");
+        foreach (var v in serious)
         {
             text.Append($"\n- {v.Id} ({v.Impact}): {v.Help} <{v.HelpUrl}>");
-            foreach (var node in v.Nodes.Take(8))
-            {
-                // The checks' messages say what is wrong with this element, e.g. the contrast ratio it has and needs.
-                var why = string.Join("; ", node.Any.Concat(node.All).Concat(node.None).Select(c => c.Message).Distinct());
-                text.Append($"\n    {node.Target}: {why}");
-            }
-            if (v.Nodes.Length > 8)
-                text.Append($"\n    … and {v.Nodes.Length - 8} more");
+            // Many elements share one problem (every chip of a colour); one line per problem keeps the list readable.
+            foreach (var problem in v.Nodes.GroupBy(Why))
+                text.Append($"\n    {problem.Count()} × e.g. {problem.First().Target}: {problem.Key}");
         }
         return text.ToString();
+    }
+
+    // The checks' messages say what is wrong with the element, e.g. the contrast ratio it has and needs.
+    private static string Why(AxeResultNode node) =>
+        string.Join("; ", node.Any.Concat(node.All).Concat(node.None).Select(c => c.Message).Distinct());
+
+    /// <summary>Checks the page as it is now in the light theme and then the dark one; returns what is wrong in either.</summary>
+    public static async Task<string> SeriousViolationsInBothThemesAsync(IPage page, string view)
+    {
+        var found = new StringBuilder();
+        foreach (var dark in new[] { false, true })
+        {
+            await UseThemeAsync(page, dark);
+            found.Append(await SeriousViolationsAsync(page, $"{view}, {(dark ? "dark" : "light")} theme"));
+        }
+        return found.ToString();
     }
 
     /// <summary>Switches the theme with the app bar's toggle, and waits until the page has repainted in it.</summary>
