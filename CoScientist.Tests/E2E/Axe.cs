@@ -59,7 +59,13 @@ public static class Axe
         if (await IsDarkAsync(page) != dark)
             await page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark theme" }).ClickAsync();
         await Wait.UntilAsync(async () => await IsDarkAsync(page) == dark, TimeSpan.FromSeconds(10));
+        await Wait.UntilAsync(() => page.EvaluateAsync<bool>(SettledScript), TimeSpan.FromSeconds(10));
     }
+
+    // MudBlazor eases colours over a few hundred milliseconds; a scan in between would measure a blend of the two
+    // themes. Endless animations (a spinner) never settle and do not matter here.
+    private const string SettledScript =
+        "() => document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)";
 
     // The page background's luminance says which palette MudBlazor applied.
     private static Task<bool> IsDarkAsync(IPage page) => page.EvaluateAsync<bool>(
