@@ -19,12 +19,15 @@ public static class CoScientistMetrics
     public static readonly Counter<long> LlmCalls = Meter.CreateCounter<long>("coscientist.llm.calls", "{call}", "LLM calls, by outcome");
     public static readonly Counter<long> Cycles = Meter.CreateCounter<long>("coscientist.cycles", "{cycle}", "Research cycles, by outcome");
 
-    public static readonly Histogram<double> LlmDuration = Meter.CreateHistogram<double>("coscientist.llm.duration", "s",
-        "LLM call duration, retries included, by model, step and outcome");
+    // Buckets in seconds: the exporter's defaults are for milliseconds and would put every call in the first one.
+    public static readonly Histogram<double> LlmDuration = Meter.CreateHistogram("coscientist.llm.duration", "s",
+        "LLM call duration, retries included, by model, step and outcome", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300] });
     public static readonly Counter<long> LlmErrors = Meter.CreateCounter<long>("coscientist.llm.errors", "{error}",
         "LLM errors by model, step and kind: rate_limited and server_error count every 429 or 5xx answer (retried ones too), parse_failure every unusable answer");
-    public static readonly Histogram<double> SessionDuration = Meter.CreateHistogram<double>("coscientist.session.duration", "s",
-        "How long browser sessions lasted, from circuit open to close");
+    public static readonly Histogram<double> SessionDuration = Meter.CreateHistogram("coscientist.session.duration", "s",
+        "How long browser sessions lasted, from circuit open to close", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400] });
     public static readonly Counter<long> RefusedModels = Meter.CreateCounter<long>("coscientist.models.refused", "{request}",
         "Cycles refused because the allow-list does not offer the requested model, by model (unknown: not in OpenRouter's catalogue)");
 
