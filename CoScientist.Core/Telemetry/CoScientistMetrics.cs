@@ -22,7 +22,7 @@ public static class CoScientistMetrics
     // Buckets in seconds: the exporter's defaults are for milliseconds and would put every call in the first one.
     public static readonly Histogram<double> LlmDuration = Meter.CreateHistogram("coscientist.llm.duration", "s",
         "LLM call duration, retries included, by model, step and outcome", tags: null,
-        new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300] });
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 90, 120, 300, 600] });
     public static readonly Counter<long> LlmErrors = Meter.CreateCounter<long>("coscientist.llm.errors", "{error}",
         "LLM errors by model, step and kind: rate_limited and server_error count every 429 or 5xx answer (retried ones too), parse_failure every unusable answer");
     public static readonly Histogram<double> SessionDuration = Meter.CreateHistogram("coscientist.session.duration", "s",

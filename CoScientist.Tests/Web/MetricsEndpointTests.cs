@@ -49,7 +49,7 @@ public sealed class MetricsEndpointTests
         var scrape = await http.GetStringAsync("/metrics");
 
         Assert.NotNull(refused.InputError);
-        // Buckets in seconds, up to the calls' five-minute deadline (the exporter's defaults are milliseconds' buckets).
+        // Buckets in seconds, past the calls' default 90 s deadline (the exporter's defaults are milliseconds' buckets).
         AssertSeries(scrape, "coscientist_llm_duration_seconds_bucket", ("model", Model), ("step", "Ranking"), ("outcome", "ok"), ("le", "300"));
         AssertSeries(scrape, "coscientist_llm_errors_total", ("model", Model), ("step", "Ranking"), ("kind", "rate_limited"));
         AssertSeries(scrape, "coscientist_llm_errors_total", ("model", Model), ("step", "Ranking"), ("kind", "parse_failure"));
