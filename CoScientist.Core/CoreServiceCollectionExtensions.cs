@@ -9,6 +9,7 @@ using CoScientist.Core.Agents.Supervisor;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Storage;
+using CoScientist.Core.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using CoScientist.Core.Embeddings;
@@ -88,7 +89,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ProviderUsageReconciler>());
 
         // The client is composed once, as layers around the SDK; per-user facts ride on each request:
-        // the cycle's parallel bound, then the model policy with budget and ledger, then OpenRouter.
+        // the cycle's parallel bound, then the model policy with budget and ledger, then the timing layer, then OpenRouter.
         services.AddSingleton<OpenRouterChatClient>(sp => new OpenRouterChatClient(
             sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
@@ -99,11 +100,14 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ILlmClient>(sp =>
         {
             ILlmClient client = sp.GetRequiredService<OpenRouterChatClient>();
+            client = new MeasuredLlmClient(client, sp.GetRequiredService<CallHealth>(), sp.GetRequiredService<TimeProvider>());
             client = new BudgetedLlmClient(client, sp.GetRequiredService<SpendGuard>(), sp.GetRequiredService<ModelPolicy>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CallReconciler>());
             return new ConcurrencyLimitedLlmClient(client);
         });
         services.AddSingleton<StructuredLlm>();
+        services.AddSingleton<CallHealth>();
+        services.AddSingleton<RefusedModels>();
 
         services.AddSingleton<MiniLmEmbeddingModel>();
         services.AddSingleton<IEmbeddingModel>(sp => sp.GetRequiredService<MiniLmEmbeddingModel>());

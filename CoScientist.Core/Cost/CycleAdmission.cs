@@ -15,7 +15,7 @@ namespace CoScientist.Core.Cost;
 /// </summary>
 public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQuotas clientQuotas, SpendLedger ledger,
     IOptions<DeploymentOptions> deployment, IOptions<Literature.LiteratureOptions> literature, DeploymentEnvironment environment,
-    TimeProvider clock, ILogger<CycleAdmission> logger)
+    TimeProvider clock, ILogger<CycleAdmission> logger, Telemetry.RefusedModels refusedModels)
 {
     public int MaxGoalLength => deployment.Value.MaxGoalLength;
 
@@ -43,10 +43,15 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
             return new AdmissionResult { InputError = $"The research goal is {goal.Length:N0} characters; the limit is {MaxGoalLength:N0}. Shorten it and try again." };
         var model = await policy.ResolveAsync(request.Settings.Model, request.KeyKind, cancellationToken);
         if (model is null)
+        {
+            // Counted where the visitor's choice meets the allow-list, once per refused cycle rather than per call.
+            var inCatalogue = (await policy.OfferAsync(KeyKind.Visitor, cancellationToken)).Find(request.Settings.Model) is not null;
+            refusedModels.Record(request.Settings.Model, inCatalogue);
             return new AdmissionResult
             {
                 InputError = $"The model {request.Settings.Model} is not available{(request.KeyKind == KeyKind.Operator ? " on the shared key; choose one from the list or use your own key" : "")}.",
             };
+        }
         var settings = Clamp(request.Settings) with { Model = model.Id };
         var estimate = model.Info.IsPriceKnown ? CostEstimator.Estimate(settings, model.Info, goal, request.Research) : null;
 

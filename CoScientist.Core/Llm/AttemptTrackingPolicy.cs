@@ -10,6 +10,9 @@ public sealed class CallAttempts
     public bool Accepted { get; internal set; }
     public int? LastStatus { get; internal set; }
     public int Tries { get; internal set; }
+    /// <summary>Attempts OpenRouter answered 429 or 5xx, retried ones included: the operator's early warning.</summary>
+    public int RateLimited { get; internal set; }
+    public int ServerErrors { get; internal set; }
 }
 
 /// <summary>
@@ -67,6 +70,8 @@ public sealed class AttemptTrackingPolicy : PipelinePolicy
         if (message.Response is { } response)
         {
             attempts.LastStatus = response.Status;
+            if (response.Status == 429) attempts.RateLimited++;
+            else if (response.Status >= 500) attempts.ServerErrors++;
             if (response.Status < 400) attempts.Accepted = true;
             attempts.Sending = false;
         }

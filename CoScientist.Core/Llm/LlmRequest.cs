@@ -47,7 +47,12 @@ public sealed record LlmRequest
 /// the final usage chunk never arrived (a cancelled or broken stream): the real cost is then unknown.
 /// </summary>
 public sealed record LlmUsage(string Model, CycleStep? Step, long InputTokens, long OutputTokens, decimal CostUsd, string? GenerationId,
-    bool Succeeded, bool CostReported = true);
+    bool Succeeded, bool CostReported = true)
+{
+    /// <summary>Attempts of this call that OpenRouter answered 429, or 5xx, including those a retry then got past.</summary>
+    public int RateLimitedAttempts { get; init; }
+    public int ServerErrorAttempts { get; init; }
+}
 
 public sealed record LlmResponse(string Text, LlmUsage Usage, string? FinishReason);
 

@@ -80,18 +80,18 @@ public sealed class OpenRouterChatClient : ILlmClient
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            Record(request, tries, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw;
         }
         catch (Exception ex) when (deadline.IsCancellationRequested && ex is not LlmException && tries is { Sending: false, Accepted: false, LastStatus: { } refused })
         {
             // The deadline came while waiting to retry after OpenRouter refused every attempt (429, 5xx): nothing was charged.
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            Record(request, tries, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw LlmException.FromStatus(refused, null, tries.Tries);
         }
         catch (Exception ex) when (deadline.IsCancellationRequested && ex is not LlmException)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            Record(request, tries, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             _logger.LogWarning("OpenRouter did not finish answering within {Seconds} s for model {Model} ({Context})",
                 _options.TimeoutSeconds, request.Model, request.Context);
             throw new LlmException(LlmErrorKind.Timeout,
@@ -101,12 +101,12 @@ public sealed class OpenRouterChatClient : ILlmClient
         catch (ClientResultException ex) when (ex.Status == 0)
         {
             // No HTTP response at all: the SDK wraps the transport's exception.
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            Record(request, tries, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw Transport(request, ex);
         }
         catch (ClientResultException ex)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            Record(request, tries, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             var status = ex.Status;
             var attempts = OpenRouterRetryPolicy.IsRetryableStatus(status) ? _options.MaxRetries + 1 : 1;
             _logger.LogWarning("OpenRouter answered HTTP {Status} for model {Model} ({Context})", status, request.Model, request.Context);
@@ -114,24 +114,24 @@ public sealed class OpenRouterChatClient : ILlmClient
         }
         catch (LlmException)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            Record(request, tries, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw;
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or AggregateException)
         {
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            Record(request, tries, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw Transport(request, ex);
         }
         catch (Exception ex) when (ex is JsonException or ArgumentOutOfRangeException or FormatException or KeyNotFoundException)
         {
             // The SDK could not read a chunk: OpenRouter's mid-stream errors carry finish_reason "error".
-            Record(request, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
+            Record(request, tries, inputTokens, outputTokens, cost, generationId, succeeded: false, sawUsage);
             throw new LlmException(LlmErrorKind.StreamFailed, "The model provider failed mid-answer (the stream ended with an error).", inner: ex);
         }
 
         if (!sawUsage)
             _logger.LogWarning("OpenRouter sent no cost for model {Model}; the call counts at its worst case until its cost is confirmed", request.Model);
-        var recorded = Record(request, inputTokens, outputTokens, cost, generationId, succeeded: true, sawUsage);
+        var recorded = Record(request, tries, inputTokens, outputTokens, cost, generationId, succeeded: true, sawUsage);
         return new LlmResponse(text.ToString(), recorded, finishReason);
     }
 
@@ -144,9 +144,14 @@ public sealed class OpenRouterChatClient : ILlmClient
         return failure;
     }
 
-    private static LlmUsage Record(LlmRequest request, long input, long output, decimal cost, string? id, bool succeeded, bool costReported)
+    private static LlmUsage Record(LlmRequest request, CallAttempts tries, long input, long output, decimal cost, string? id, bool succeeded,
+        bool costReported)
     {
-        var usage = new LlmUsage(request.Model, request.Step, input, output, cost, id, succeeded, costReported);
+        var usage = new LlmUsage(request.Model, request.Step, input, output, cost, id, succeeded, costReported)
+        {
+            RateLimitedAttempts = tries.RateLimited,
+            ServerErrorAttempts = tries.ServerErrors,
+        };
         request.Context.Usage?.Record(usage);
         return usage;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CoScientist.Core.Models;
+using CoScientist.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,7 @@ public sealed class LlmOutputException(string message) : Exception(message);
 /// Each agent supplies only its schema and mapper.
 /// </summary>
 public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, IOptions<OpenRouterOptions> options, TimeProvider clock,
-    ILogger<StructuredLlm> logger)
+    ILogger<StructuredLlm> logger, CallHealth health)
 {
     private const int Attempts = 2;
 
@@ -37,7 +38,7 @@ public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, IOption
             {
                 var response = await llm.CompleteAsync(prepared, cancellationToken);
                 var node = JsonRecovery.TryParse(response.Text, out var repaired)
-                    ?? throw new LlmException(LlmErrorKind.InvalidOutput, "The model's answer was not JSON" + Truncated(response));
+                    ?? throw ParseFailure(request, new LlmException(LlmErrorKind.InvalidOutput, "The model's answer was not JSON" + Truncated(response)));
                 if (repaired)
                     logger.LogInformation("Recovered a damaged JSON answer for {Schema}", request.Schema.Name);
                 try
@@ -46,7 +47,7 @@ public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, IOption
                 }
                 catch (Exception ex) when (ex is LlmOutputException or InvalidOperationException or FormatException)
                 {
-                    throw new LlmException(LlmErrorKind.InvalidOutput, "The model's answer did not have the expected fields: " + ex.Message);
+                    throw ParseFailure(request, new LlmException(LlmErrorKind.InvalidOutput, "The model's answer did not have the expected fields: " + ex.Message));
                 }
             }
             catch (LlmException ex) when (ex.Kind is LlmErrorKind.ConnectionLost && attempt < Attempts)
@@ -67,6 +68,13 @@ public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, IOption
             }
         }
         throw last ?? new LlmException(LlmErrorKind.InvalidOutput, "The model's answer could not be read.");
+    }
+
+    /// <summary>Counted here, where "unusable" is decided: the layers below only see a successful HTTP call.</summary>
+    private LlmException ParseFailure(LlmRequest request, LlmException failure)
+    {
+        health.ParseFailure(request.Model, request.Step);
+        return failure;
     }
 
     private TimeSpan Backoff()
