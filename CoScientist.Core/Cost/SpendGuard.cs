@@ -145,7 +145,7 @@ public sealed partial class SpendGuard
             {
                 var now = _clock.GetUtcNow();
                 if (Check(now, call.ReservedUsd, _daySpent, _monthSpent) is { } final)
-                    throw new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final };
+                    throw RefusedByCap(final, new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final });
                 if (Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld) is null)
                 {
                     var id = Record(call with { At = now });
@@ -219,6 +219,7 @@ public sealed partial class SpendGuard
         if (actual > reservation.WorstCaseUsd)
             _logger.LogWarning("A call cost ${Actual} but reserved only ${Reserved}", actual, reservation.WorstCaseUsd);
         wake.TrySetResult();
+        OnSpendChanged(null);
     }
 
     /// <returns>What the call counts at: its worst case when the ledger could not record the settlement.</returns>
