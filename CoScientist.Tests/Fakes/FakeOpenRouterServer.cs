@@ -135,6 +135,11 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public decimal? ProviderUsageDaily { get; set; }
     public decimal? ProviderUsageMonthly { get; set; }
 
+    /// <summary>The key's credit limit GET /key reports (null: no limit set, and then no remaining figure either).</summary>
+    public decimal? KeyLimit { get; set; } = 10m;
+    /// <summary>All the key has spent as GET /key reports it; the remaining credit is the limit less this.</summary>
+    public decimal KeyUsage { get; set; } = 1.25m;
+
     /// <summary>GET /key answers 503, as when OpenRouter's API is down.</summary>
     public bool KeyInfoUnavailable { get; set; }
 
@@ -148,7 +153,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         var charged = ChargedTo(key);
         return Results.Json(new { data = new
         {
-            label = "sk-or-v1-abc...xyz", limit = 10.0, usage = 1.25, limit_remaining = 8.75, is_free_tier = false,
+            label = "sk-or-v1-abc...xyz", limit = KeyLimit, usage = KeyUsage, limit_remaining = KeyLimit - KeyUsage, is_free_tier = false,
             usage_daily = ProviderUsageDaily ?? charged, usage_weekly = ProviderUsageDaily ?? charged, usage_monthly = ProviderUsageMonthly ?? charged,
         } });
     }

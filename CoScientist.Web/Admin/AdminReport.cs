@@ -20,6 +20,8 @@ public sealed record AdminReport(
 
     /// <summary>The LLM judge's verdicts since start and how many went to the hypothesis it was shown first.</summary>
     public JudgePositionBias JudgeBias { get; init; } = new(0, 0);
+
+    public AlertsReport Alerts { get; init; } = AlertsReport.None;
 }
 
 /// <summary>An unbiased judge, shown the contenders in random order, gives about half its verdicts to the one shown first.</summary>
@@ -39,7 +41,7 @@ public sealed record ResearchStorageReport(ResearchStoreStats Stats, int Retenti
 public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, SessionRegistry sessions, ClientQuotas quotas, ModelPolicy policy,
     ProviderUsageReconciler providerUsage, IOptionsMonitor<CostControlOptions> costs, IOptions<StorageOptions> storage, DeploymentEnvironment environment, TimeProvider clock,
     IResearchStore research, ResearchRetention retention, CoScientist.Core.Literature.LiteratureStats literature,
-    CoScientist.Core.Agents.Ranking.JudgePositionStats judge)
+    CoScientist.Core.Agents.Ranking.JudgePositionStats judge, AlertsReporter alerts)
 {
     /// <summary>Shared research listed for pinning; the newest are the ones an operator looks for.</summary>
     public const int SharedShown = 50;
@@ -74,6 +76,7 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
         {
             Literature = literature.Snapshot(),
             JudgeBias = new JudgePositionBias(verdicts, firstWins),
+            Alerts = alerts.Build(),
         };
     }
 

@@ -55,6 +55,7 @@ public static class WebExtensions
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<AdminDashboard>();
+        services.AddSingleton<AlertsReporter>();
         return services;
     }
 
