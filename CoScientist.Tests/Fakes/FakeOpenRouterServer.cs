@@ -143,8 +143,13 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     /// <summary>GET /key answers 503, as when OpenRouter's API is down.</summary>
     public bool KeyInfoUnavailable { get; set; }
 
+    /// <summary>How many times GET /key was asked, with any key.</summary>
+    public int KeyRequests => Volatile.Read(ref _keyRequests);
+    private int _keyRequests;
+
     private IResult KeyInfo(HttpContext http)
     {
+        Interlocked.Increment(ref _keyRequests);
         if (KeyInfoUnavailable)
             return Results.Json(new { error = new { code = 503, message = "Service Unavailable" } }, statusCode: 503);
         var key = Bearer(http);
