@@ -135,7 +135,8 @@ public static class CoreServiceCollectionExtensions
     private static void AddAlerts(IServiceCollection services)
     {
         services.AddOptions<Alerts.AlertOptions>().BindConfiguration(Alerts.AlertOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHttpClient(Alerts.AlertSender.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan); // AttemptTimeout bounds each POST
+        // AttemptTimeout bounds each POST. No request logging: HttpClient's own log lines carry the address, whose path is the secret.
+        services.AddHttpClient(Alerts.AlertSender.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<Alerts.AlertSender>();
         services.AddSingleton<Alerts.KeyCreditWatch>();
         services.AddSingleton<Alerts.SpendAlerts>();

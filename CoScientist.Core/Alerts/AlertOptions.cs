@@ -19,7 +19,8 @@ public sealed class AlertOptions : IValidatableObject
     [ConfigurationKeyName("key_low_usd"), Display(Name = "alerts:key_low_usd"), Range(0.0, 1_000_000.0)]
     public double? KeyLowUsd { get; set; }
 
-    public Uri? Webhook => string.IsNullOrWhiteSpace(WebhookUrl) ? null : new Uri(WebhookUrl.Trim());
+    /// <summary>Null when unset (or invalid, which stops the start): the validator reads this too, so it must not throw.</summary>
+    public Uri? Webhook => Uri.TryCreate(WebhookUrl?.Trim(), UriKind.Absolute, out var uri) ? uri : null;
 
     /// <summary>The webhook's host only, for logs and the admin page: the rest of the address is the secret.</summary>
     public string? WebhookHost => Webhook?.Host;
