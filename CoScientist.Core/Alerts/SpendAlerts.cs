@@ -28,6 +28,10 @@ public sealed class SpendAlerts : BackgroundService
     private readonly HashSet<string> _claimed = []; // known claimed (here or elsewhere): no ledger round trip for them
     private readonly Lock _gate = new();
     private volatile bool _dailyRefused, _monthlyRefused;
+    private int _checks;
+
+    /// <summary>Checks done so far; tests wait on it to know the background loop has made its first one.</summary>
+    public int Checks => Volatile.Read(ref _checks);
 
     public SpendAlerts(SpendGuard guard, SpendLedger ledger, AlertSender sender, IOptionsMonitor<CostControlOptions> costs, TimeProvider clock,
         ILogger<SpendAlerts> logger)
@@ -74,6 +78,7 @@ public sealed class SpendAlerts : BackgroundService
                 CheckCap("daily", DayPeriod(now), today, costs.DailyCap, dailyRefused, now);
                 CheckCap("monthly", MonthPeriod(now), month, costs.MonthlyCap, monthlyRefused, now);
             }
+            Interlocked.Increment(ref _checks);
         }
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex) || ex is Llm.LlmException)
         {

@@ -89,6 +89,7 @@ public sealed class AlertWebhookTests : IAsyncLifetime
         await using var app = Process(TimeProvider.System);
         var alerts = app.GetRequiredService<SpendAlerts>();
         await alerts.StartAsync(CancellationToken.None);
+        await Wait.UntilAsync(() => alerts.Checks == 1); // the check at start is done: what follows is found only through the settlement's signal
         var guard = app.GetRequiredService<SpendGuard>();
         var held = await guard.ReserveAsync(new CallReservation(DateTimeOffset.UtcNow, "s", "c", "google/gemini-2.5-flash", null, KeyKind.Operator, 0.6m), default);
         guard.Settle(held, new LlmUsage("google/gemini-2.5-flash", null, 1, 1, 0.6m, "gen", Succeeded: true), error: null); // 60% of the daily cap

@@ -157,6 +157,7 @@ public sealed class SpendAlertTests : IAsyncLifetime
         await using var app = Process(TimeProvider.System);
         var alerts = app.GetRequiredService<SpendAlerts>();
         await alerts.StartAsync(CancellationToken.None);
+        await Wait.UntilAsync(() => alerts.Checks == 1); // the check at start is done: what follows is found only through the settlement's signal
 
         await SpendAsync(app, 0.85m, TimeProvider.System);
 
