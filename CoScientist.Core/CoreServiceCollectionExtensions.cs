@@ -87,6 +87,7 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<ILogger<OpenRouterKeyClient>>()));
         services.AddSingleton<ProviderUsageReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<ProviderUsageReconciler>());
+        AddAlerts(services);
 
         // The client is composed once, as layers around the SDK; per-user facts ride on each request:
         // the cycle's parallel bound, then the model policy with budget and ledger, then the timing layer, then OpenRouter.
@@ -132,6 +133,18 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<ResearchRecoveryService>();
         AddLiterature(services);
         return services;
+    }
+
+    /// <summary>The operator's alerts: spend against the caps and the key's credit, to the log, the admin page and a webhook.</summary>
+    private static void AddAlerts(IServiceCollection services)
+    {
+        services.AddOptions<Alerts.AlertOptions>().BindConfiguration(Alerts.AlertOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // AttemptTimeout bounds each POST. No request logging: HttpClient's own log lines carry the address, whose path is the secret.
+        services.AddHttpClient(Alerts.AlertSender.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
+        services.AddSingleton<Alerts.AlertSender>();
+        services.AddSingleton<Alerts.KeyCreditWatch>();
+        services.AddSingleton<Alerts.SpendAlerts>();
+        services.AddHostedService(sp => sp.GetRequiredService<Alerts.SpendAlerts>());
     }
 
     /// <summary>

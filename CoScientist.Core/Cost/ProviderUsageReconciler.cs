@@ -10,11 +10,11 @@ public sealed record ProviderReadFailure(DateTimeOffset At, string Reason);
 /// <summary>
 /// Asks OpenRouter (GET /key with the operator's key) what the key has spent today and this month, at
 /// start and every <c>cost_control:provider_usage_refresh_minutes</c>, and hands the figures to
-/// <see cref="SpendGuard"/> as a floor under the ledger's. A failed read is logged and leaves the last
+/// <see cref="SpendGuard"/> as a floor under the ledger's, and the key's remaining credit to <see cref="Alerts.KeyCreditWatch"/>. A failed read is logged and leaves the last
 /// figure in force.
 /// </summary>
 public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard guard, IOptions<OpenRouterOptions> openRouter,
-    IOptionsMonitor<CostControlOptions> options, TimeProvider clock, ILogger<ProviderUsageReconciler> logger) : BackgroundService
+    IOptionsMonitor<CostControlOptions> options, TimeProvider clock, ILogger<ProviderUsageReconciler> logger, Alerts.KeyCreditWatch credit) : BackgroundService
 {
     private PeriodicTimer? _timer;
 
@@ -71,6 +71,7 @@ public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard
         if (cancellationToken.IsCancellationRequested)
             return;
         var answered = clock.GetUtcNow();
+        credit.Observe(read, answered); // the same answer tells the key's remaining credit
         if (read.Info is not { } info || info.UsageDaily is null && info.UsageMonthly is null)
         {
             var reason = read.Error ?? "the answer has no usage_daily or usage_monthly";

@@ -98,7 +98,7 @@ public sealed partial class SpendGuard
                     case HoldStatus.Wait:
                         throw Refused(Block(now, call.ReservedUsd, dayUsed + s.DayHeld, monthUsed + s.MonthHeld, s.Paused, day, forCycle: false));
                     default:
-                        throw Refused(Block(now, call.ReservedUsd, dayUsed, monthUsed, s.Paused, day, forCycle: false));
+                        throw RefusedByCap(Block(now, call.ReservedUsd, dayUsed, monthUsed, s.Paused, day, forCycle: false), null);
                 }
                 try
                 {
@@ -188,6 +188,7 @@ public sealed partial class SpendGuard
         if (actual > reservation.WorstCaseUsd)
             _logger.LogWarning("A call cost ${Actual} but reserved only ${Reserved}", actual, reservation.WorstCaseUsd);
         WakeWaiting();
+        OnSpendChanged(null);
     }
 
     private void SharedReconcile(SpendReservation reservation, decimal confirmedUsd)

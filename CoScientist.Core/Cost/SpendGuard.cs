@@ -122,7 +122,11 @@ public sealed partial class SpendGuard
         if (_shared is not null)
             return SharedCurrentBlock(expectedCycleUsd);
         lock (_gate)
-            return Check(_clock.GetUtcNow(), expectedCycleUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld, forCycle: expectedCycleUsd > 0);
+        {
+            var now = _clock.GetUtcNow();
+            RollOver(now); // before the totals are read as arguments below
+            return Check(now, expectedCycleUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld, forCycle: expectedCycleUsd > 0);
+        }
     }
 
     public async Task<SpendReservation> ReserveAsync(CallReservation call, CancellationToken cancellationToken)
@@ -144,8 +148,9 @@ public sealed partial class SpendGuard
             lock (_gate)
             {
                 var now = _clock.GetUtcNow();
+                RollOver(now); // before the totals are read as arguments below: the first call of a new day must not see yesterday's
                 if (Check(now, call.ReservedUsd, _daySpent, _monthSpent) is { } final)
-                    throw new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final };
+                    throw RefusedByCap(final, new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final });
                 if (Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld) is null)
                 {
                     var id = Record(call with { At = now });
@@ -219,6 +224,7 @@ public sealed partial class SpendGuard
         if (actual > reservation.WorstCaseUsd)
             _logger.LogWarning("A call cost ${Actual} but reserved only ${Reserved}", actual, reservation.WorstCaseUsd);
         wake.TrySetResult();
+        OnSpendChanged(null);
     }
 
     /// <returns>What the call counts at: its worst case when the ledger could not record the settlement.</returns>

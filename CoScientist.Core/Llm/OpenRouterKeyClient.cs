@@ -9,7 +9,13 @@ namespace CoScientist.Core.Llm;
 public sealed record KeyCheck(bool IsValid, string Message, decimal? LimitRemaining = null, bool IsFreeTier = false);
 
 /// <summary>What OpenRouter's GET /key says about a key; usage figures are USD, the daily and monthly ones over UTC periods.</summary>
-public sealed record KeyInfo(decimal? LimitRemaining, bool IsFreeTier, decimal? UsageDaily, decimal? UsageMonthly);
+public sealed record KeyInfo(decimal? LimitRemaining, bool IsFreeTier, decimal? UsageDaily, decimal? UsageMonthly)
+{
+    /// <summary>The key's credit limit; null when none is set (then <see cref="LimitRemaining"/> is null too).</summary>
+    public decimal? Limit { get; init; }
+    /// <summary>All the key has spent, ever.</summary>
+    public decimal? Usage { get; init; }
+}
 
 /// <summary>A GET /key answer: the key's figures, or why there are none (HTTP status or error type; never the key).</summary>
 public sealed record KeyRead(KeyInfo? Info, HttpStatusCode? Status, string? Error);
@@ -58,7 +64,8 @@ public sealed class OpenRouterKeyClient(HttpClient http, IOptions<OpenRouterOpti
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
             var data = doc.RootElement.GetProperty("data");
             return new KeyRead(new KeyInfo(Number(data, "limit_remaining"), data.TryGetProperty("is_free_tier", out var f) && f.ValueKind == JsonValueKind.True,
-                Number(data, "usage_daily"), Number(data, "usage_monthly")), response.StatusCode, null);
+                Number(data, "usage_daily"), Number(data, "usage_monthly")) { Limit = Number(data, "limit"), Usage = Number(data, "usage") },
+                response.StatusCode, null);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {

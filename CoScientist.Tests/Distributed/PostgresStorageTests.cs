@@ -48,7 +48,7 @@ public sealed class PostgresStorageTests
         Assert.Equal(0.04m, instances[0].OperatorSpendSince(DateTimeOffset.UtcNow.AddHours(-1)));
         Assert.All(opened, s => Assert.Equal(0, s.Item2.Research));
         Assert.Equal(
-            [("ledger", 1), ("research", 1)],
+            [("ledger", 1), ("ledger", 2), ("research", 1)],
             await QueryAsync(database, "SELECT name, version FROM schema_migrations ORDER BY name, version", r => (r.GetString(0), r.GetInt32(1))));
         foreach (var ledger in instances) ledger.Dispose();
         foreach (var (store, _) in opened) store.Dispose();

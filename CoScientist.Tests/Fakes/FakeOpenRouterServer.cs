@@ -135,11 +135,21 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public decimal? ProviderUsageDaily { get; set; }
     public decimal? ProviderUsageMonthly { get; set; }
 
+    /// <summary>The key's credit limit GET /key reports (null: no limit set, and then no remaining figure either).</summary>
+    public decimal? KeyLimit { get; set; } = 10m;
+    /// <summary>All the key has spent as GET /key reports it; the remaining credit is the limit less this.</summary>
+    public decimal KeyUsage { get; set; } = 1.25m;
+
     /// <summary>GET /key answers 503, as when OpenRouter's API is down.</summary>
     public bool KeyInfoUnavailable { get; set; }
 
+    /// <summary>How many times GET /key was asked, with any key.</summary>
+    public int KeyRequests => Volatile.Read(ref _keyRequests);
+    private int _keyRequests;
+
     private IResult KeyInfo(HttpContext http)
     {
+        Interlocked.Increment(ref _keyRequests);
         if (KeyInfoUnavailable)
             return Results.Json(new { error = new { code = 503, message = "Service Unavailable" } }, statusCode: 503);
         var key = Bearer(http);
@@ -148,7 +158,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         var charged = ChargedTo(key);
         return Results.Json(new { data = new
         {
-            label = "sk-or-v1-abc...xyz", limit = 10.0, usage = 1.25, limit_remaining = 8.75, is_free_tier = false,
+            label = "sk-or-v1-abc...xyz", limit = KeyLimit, usage = KeyUsage, limit_remaining = KeyLimit - KeyUsage, is_free_tier = false,
             usage_daily = ProviderUsageDaily ?? charged, usage_weekly = ProviderUsageDaily ?? charged, usage_monthly = ProviderUsageMonthly ?? charged,
         } });
     }

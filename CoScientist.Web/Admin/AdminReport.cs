@@ -22,6 +22,7 @@ public sealed record AdminReport(
     public JudgePositionBias JudgeBias { get; init; } = new(0, 0);
 
     public CallHealthReport CallHealth { get; init; } = CallHealthReport.Empty;
+    public AlertsReport Alerts { get; init; } = AlertsReport.None;
 }
 
 /// <summary>An unbiased judge, shown the contenders in random order, gives about half its verdicts to the one shown first.</summary>
@@ -41,7 +42,7 @@ public sealed record ResearchStorageReport(ResearchStoreStats Stats, int Retenti
 public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, SessionRegistry sessions, ClientQuotas quotas, ModelPolicy policy,
     ProviderUsageReconciler providerUsage, IOptionsMonitor<CostControlOptions> costs, IOptions<StorageOptions> storage, DeploymentEnvironment environment, TimeProvider clock,
     IResearchStore research, ResearchRetention retention, CoScientist.Core.Literature.LiteratureStats literature,
-    CoScientist.Core.Agents.Ranking.JudgePositionStats judge, CallHealthDashboard callHealth)
+    CoScientist.Core.Agents.Ranking.JudgePositionStats judge, CallHealthDashboard callHealth, AlertsReporter alerts)
 {
     /// <summary>Shared research listed for pinning; the newest are the ones an operator looks for.</summary>
     public const int SharedShown = 50;
@@ -77,6 +78,7 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
             Literature = literature.Snapshot(),
             JudgeBias = new JudgePositionBias(verdicts, firstWins),
             CallHealth = callHealth.Build(),
+            Alerts = alerts.Build(),
         };
     }
 

@@ -56,6 +56,7 @@ public static class WebExtensions
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<AdminDashboard>();
         services.AddSingleton<CallHealthDashboard>();
+        services.AddSingleton<AlertsReporter>();
         return services;
     }
 
