@@ -82,12 +82,13 @@ public sealed class QuotaTests : IAsyncLifetime
     public async Task CancelledRuns_CountAsRequestsButNotAsCycles()
     {
         Build(("cost_control:per_session_limit_requests", "2"));
-        _server.Latency = TimeSpan.FromMilliseconds(300);
+        _server.Hold(); // every run is cancelled before it could finish
         var tab = NewTab();
 
         for (var i = 0; i < 2; i++)
         {
             await tab.StartCycleAsync(Form());
+            Assert.True(tab.IsRunning, tab.LimitMessage);
             tab.Cancel();
             await Wait.UntilAsync(() => !tab.IsRunning);
         }
@@ -123,9 +124,10 @@ public sealed class QuotaTests : IAsyncLifetime
     public async Task TheServerWideLimit_OnConcurrentCyclesAppliesToEveryone()
     {
         Build(("cost_control:max_concurrent_cycles", "1"));
-        _server.Latency = TimeSpan.FromMilliseconds(200);
+        _server.Hold(); // the first cycle is still running when the second asks
         var first = NewTab(new ClientKey("a", "a"));
         await first.StartCycleAsync(Form());
+        Assert.True(first.IsRunning, first.LimitMessage);
 
         var second = NewTab(new ClientKey("b", "b"));
         await second.StartCycleAsync(Form());
@@ -134,6 +136,7 @@ public sealed class QuotaTests : IAsyncLifetime
         Assert.Contains("maximum of 1 cycles at once", second.LimitMessage);
         first.Cancel();
         await Wait.UntilAsync(() => !first.IsRunning);
+        _server.Release();
         await RunAsync(second);
     }
 
