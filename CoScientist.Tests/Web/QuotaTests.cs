@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using CoScientist.Core.Research;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
@@ -13,7 +14,7 @@ public sealed class QuotaTests : IAsyncLifetime
 {
     private FakeOpenRouterServer _server = null!;
     private ServiceProvider _services = null!;
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero));
     private readonly ClientKey _visitor = new("ip-hash-1", "browser-hash-1");
 
     public async Task InitializeAsync() => _server = await FakeOpenRouterServer.StartAsync();
