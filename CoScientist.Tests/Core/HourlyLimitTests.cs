@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Storage;
@@ -11,7 +12,7 @@ namespace CoScientist.Tests.Core;
 public abstract class HourlyLimitBehaviour : IAsyncLifetime
 {
     protected static readonly DateTimeOffset Nine = new(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
-    private readonly ManualClock _clock = new(Nine);
+    private readonly FakeTimeProvider _clock = new(Nine);
     protected readonly string DataDir = CoreHarness.NewDataDir();
     protected readonly ClientKey Visitor = new("ip-hash-1", "browser-hash-1");
     private FakeOpenRouterServer _server = null!;

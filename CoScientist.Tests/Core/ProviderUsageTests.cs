@@ -119,7 +119,7 @@ public sealed class ProviderUsageTests : IAsyncLifetime
     [Fact]
     public async Task YesterdaysFigure_IsNotAppliedAfterUtcMidnight_ButThisMonthsStillIs()
     {
-        var clock = new ManualClock(new DateTimeOffset(2026, 11, 26, 23, 50, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 23, 50, 0, TimeSpan.Zero));
         await using var services = Process(clock);
         var guard = services.GetRequiredService<SpendGuard>();
         _server.ProviderUsageDaily = 0.9m;
@@ -136,7 +136,7 @@ public sealed class ProviderUsageTests : IAsyncLifetime
     [Fact]
     public async Task LastMonthsFigure_IsNotAppliedInANewMonth()
     {
-        var clock = new ManualClock(new DateTimeOffset(2026, 11, 30, 23, 50, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 23, 50, 0, TimeSpan.Zero));
         await using var services = Process(clock);
         var guard = services.GetRequiredService<SpendGuard>();
         _server.ProviderUsageDaily = 0.9m;

@@ -35,16 +35,18 @@ public sealed class ResearchHostTests : IAsyncLifetime
     public async Task ACycleKeepsItsResearchLive_AfterItsTabLetGo_AndEveryoneOpeningItMeanwhileSharesTheOneCopy()
     {
         var host = _services.GetRequiredService<ResearchHost>();
-        _server.Latency = TimeSpan.FromMilliseconds(100);
+        _server.Hold(); // the cycle stays running until the openings below are done
         var research = host.Create();
         var admitted = await host.StartCycleAsync(research, Request(), new LlmCallContext(), "owner");
         Assert.True(admitted.IsAdmitted, admitted.InputError);
+        await Wait.UntilAsync(() => _server.HeldRequests > 0);
 
         host.Release(research); // the tab closes
         var opened = await Task.WhenAll(host.OpenAsync(research.Id), host.OpenAsync(research.Id));
 
         Assert.All(opened, o => Assert.Same(research, o));
         foreach (var o in opened) host.Release(o!);
+        _server.Release();
         await research.Run;
         var afterwards = await host.OpenAsync(research.Id);
         Assert.NotSame(research, afterwards); // forgotten when nobody held it; loaded again from the store
@@ -55,7 +57,7 @@ public sealed class ResearchHostTests : IAsyncLifetime
     public async Task ADoubleClick_AdmitsOneCycle()
     {
         var host = _services.GetRequiredService<ResearchHost>();
-        _server.Latency = TimeSpan.FromMilliseconds(100);
+        _server.Hold(); // whichever click is admitted, its cycle is still running when the other is decided
         var research = host.Create();
 
         var results = await Task.WhenAll(
@@ -63,6 +65,7 @@ public sealed class ResearchHostTests : IAsyncLifetime
             host.StartCycleAsync(research, Request(), new LlmCallContext(), "owner"));
 
         Assert.Single(results, r => r.IsAdmitted);
+        _server.Release();
         await research.Run;
         Assert.Equal(0, _services.GetRequiredService<ClientQuotas>().RunningCycles);
     }

@@ -24,13 +24,16 @@ public sealed class SpendAccountingEdgeTests : IAsyncLifetime
     [Fact]
     public async Task ACallCancelledMidway_StaysCountedAtItsWorstCase()
     {
-        _server.Latency = TimeSpan.FromMilliseconds(400);
         await using var services = Services();
-        await services.GetRequiredService<CoScientist.Core.Models.IModelCatalog>().GetAsync(); // so the cancellation lands mid-call
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        _server.Hold(); // the request reaches the provider and stays there, so the cancellation lands mid-call
+        using var cts = new CancellationTokenSource();
+        var call = services.GetRequiredService<ILlmClient>().CompleteAsync(Request(), cts.Token);
+        await Wait.UntilAsync(() => _server.HeldRequests == 1);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => services.GetRequiredService<ILlmClient>().CompleteAsync(Request(), cts.Token));
-        await Task.Delay(600); // the provider finishes (and bills) the abandoned request anyway
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        _server.Release(); // the provider finishes (and bills) the abandoned request anyway
+        await Wait.UntilAsync(() => _server.TotalCharged > 0);
 
         var counted = services.GetRequiredService<SpendGuard>().Totals().Today;
         Assert.True(counted > 0, "a cancelled call must not be counted as free");

@@ -160,12 +160,15 @@ public sealed class ScientistInTheLoopTests : IAsyncLifetime
     {
         var research = await RunCycleAsync();
         var (a, b) = (research.Snapshot().Hypotheses[0].Id, research.Snapshot().Hypotheses[1].Id);
-        _server.Latency = TimeSpan.FromMilliseconds(200);
+        _server.Hold(); // the second cycle stays running while the scientist acts
         Assert.True((await _host.StartCycleAsync(research, Request(), new LlmCallContext(), Owner)).IsAdmitted);
+        await Wait.UntilAsync(() => _server.HeldRequests > 0);
 
         var refused = await _host.AddHypothesisAsync(research, Owner, Mine);
         var voted = await _host.VoteAsync(research, Owner, a, b, b);
+        Assert.True(research.IsRunning);
         research.Cancel();
+        _server.Release();
         await research.Run;
 
         Assert.Contains("add your hypothesis when it ends", refused);

@@ -33,6 +33,7 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _server.Latency = TimeSpan.Zero;
+        _server.Release();
         foreach (var instance in new[] { _a, _b })
         {
             await instance.GetRequiredService<ResearchHost>().StopAllAsync(TimeSpan.FromSeconds(5));
@@ -64,6 +65,15 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
         var research = Host(_a).Create();
         var admitted = await Host(_a).StartCycleAsync(research, Request(), new LlmCallContext(), "owner");
         Assert.True(admitted.IsAdmitted, admitted.InputError);
+        return research;
+    }
+
+    /// <summary>A cycle started on A whose calls the provider holds: it is running until the test releases them or cancels it.</summary>
+    private async Task<LiveResearch> HeldOnAAsync()
+    {
+        _server.Hold();
+        var research = await RunningOnAAsync(TimeSpan.Zero);
+        await Wait.UntilAsync(() => _server.HeldRequests > 0);
         return research;
     }
 
@@ -112,7 +122,7 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
     [Fact]
     public async Task TheOwnerOnB_CannotStartOrChangeTheResearch_WhileItsCycleRunsOnA_ButCanCancelIt()
     {
-        var onA = await RunningOnAAsync(TimeSpan.FromMilliseconds(150));
+        var onA = await HeldOnAAsync();
         var onB = (await Host(_b).OpenAsync(onA.Id))!;
 
         var start = await Host(_b).StartCycleAsync(onB, Request(), new LlmCallContext(), "owner");
@@ -138,7 +148,7 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
     [Fact]
     public async Task AStartingInstance_LeavesACycleAnotherInstanceRuns_AndMarksOnlyThoseWhoseServerIsGone()
     {
-        var onA = await RunningOnAAsync(TimeSpan.FromMilliseconds(150));
+        var onA = await HeldOnAAsync();
         var store = _b.GetRequiredService<IResearchStore>();
         var orphan = await OrphanAsync(store);
         var redis = _a.GetRequiredService<RedisConnection>();
@@ -211,11 +221,15 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
         Assert.Equal(onA.Status, onB.Status);
 
         // Subscribed while Redis was down, B watches A's next cycle live.
-        _server.Latency = TimeSpan.FromMilliseconds(150);
+        _server.Latency = TimeSpan.Zero;
+        _server.Hold(); // A's next cycle stays running until B has shown it live
         await Wait.UntilAsync(() => _a.GetRequiredService<RedisConnection>().Multiplexer.IsConnected);
+        // Both instances listen again (the held cycle sends its first news only once, at its start).
+        var channel = RedisResearchRelay.Channel(onA.Id).ToString();
+        await Wait.UntilAsync(async () => await SubscribersAsync(channel) == 2, TimeSpan.FromSeconds(30));
         await StartAgainOnAAsync(onA);
         await Wait.UntilAsync(() => onB.IsRunning && onB.RunningCycle == 2 && onB.StatusMessage.EndsWith("it shows here live.", StringComparison.Ordinal));
-        _server.Latency = TimeSpan.Zero;
+        _server.Release();
         await onA.Run;
         await Wait.UntilAsync(() => !onB.IsRunning && onB.Snapshot().Reports.Count == 2);
     }
@@ -226,18 +240,21 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
         _server.AcceptedKeys.Clear(); // every call is refused: the cycle fails within milliseconds
         var research = Host(_a).Create();
         // The start's announcement is held until the cycle is over, as a slow publish or a slow watcher would hold it;
-        // the cycle's own first save is slowed so that the first watcher called is the start's.
+        // the cycle's own first save waits for that announcement, so the first watcher called is the start's.
+        var announced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var save = research.Persist!;
         research.Persist = async e =>
         {
-            if (e is CycleStarted) await Task.Delay(300);
+            if (e is CycleStarted) await announced.Task.WaitAsync(TimeSpan.FromSeconds(30));
             await save(e);
         };
         var first = 0;
         using var slow = research.Subscribe(async () =>
         {
-            if (Interlocked.Exchange(ref first, 1) == 0)
-                await Task.WhenAny(research.Run, Task.Delay(TimeSpan.FromSeconds(10)));
+            if (Interlocked.Exchange(ref first, 1) != 0) return;
+            announced.SetResult();
+            // Bounded, so a product that waited on this watcher before ending the cycle fails the test instead of hanging it.
+            await research.Run.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
         });
 
         var admitted = await Host(_a).StartCycleAsync(research, Request(), new LlmCallContext(), "owner");
@@ -268,7 +285,7 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
     [Fact]
     public async Task ARunnerWhoseLeaseAnotherInstanceTook_StopsItsCycle_SoTwoNeverRunAtOnce()
     {
-        var onA = await RunningOnAAsync(TimeSpan.FromSeconds(3)); // slow enough to outlast a renewal (10 s) by far
+        var onA = await HeldOnAAsync(); // held: it outlasts a renewal (10 s) whatever the machine's speed
         // As if A's lease had lapsed (Redis restarted empty, or A's renewals failed) and another instance claimed it.
         await _a.GetRequiredService<RedisConnection>().Database.StringSetAsync(RedisResearchRelay.LeaseKey(onA.Id), "another-instance");
 
@@ -281,14 +298,8 @@ public sealed class ResearchAcrossInstancesTests : IAsyncLifetime
     /// <summary>Starts the next cycle on A as soon as the services it shares accept it again.</summary>
     private async Task StartAgainOnAAsync(LiveResearch onA)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var next = await Host(_a).StartCycleAsync(onA, Request(), new LlmCallContext(), "owner");
-            if (next.IsAdmitted) return;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"A never ran again: {next.InputError ?? next.Block?.Message}");
-            await Task.Delay(200);
-        }
+        await Wait.UntilAsync(async () => (await Host(_a).StartCycleAsync(onA, Request(), new LlmCallContext(), "owner")).IsAdmitted,
+            TimeSpan.FromSeconds(30));
     }
 
     /// <summary>A research saved as running by an instance that is gone: its lease lapsed, or was never there.</summary>

@@ -39,7 +39,7 @@ public sealed class SharedClientLimitsTests : IAsyncLifetime
     [Fact]
     public async Task AVisitorWhoUsedTheirHourOnOneInstance_IsRefusedOnTheOther_UntilTheWindowSlides()
     {
-        var clock = new ManualClock(Nine);
+        var clock = new FakeTimeProvider(Nine);
         await using var a = Instance(clock);
         await using var b = Instance(clock);
         for (var i = 0; i < 2; i++)
@@ -63,7 +63,7 @@ public sealed class SharedClientLimitsTests : IAsyncLifetime
     [Fact]
     public async Task RacingForTheLastSlotsFromTwoInstances_GrantsExactlyTheLimit()
     {
-        var clock = new ManualClock(Nine);
+        var clock = new FakeTimeProvider(Nine);
         await using var a = Instance(clock, perHour: 3);
         await using var b = Instance(clock, perHour: 3);
         var quotas = new[] { a.GetRequiredService<ClientQuotas>(), b.GetRequiredService<ClientQuotas>() };
@@ -77,7 +77,7 @@ public sealed class SharedClientLimitsTests : IAsyncLifetime
     [Fact]
     public async Task AStartGivenBackOnOneInstance_IsFreeOnTheOther_AndTheLedgerSeedsAnEmptiedRedis()
     {
-        var clock = new ManualClock(Nine);
+        var clock = new FakeTimeProvider(Nine);
         await using var a = Instance(clock, perHour: 1);
         await using var b = Instance(clock, perHour: 1);
         a.GetRequiredService<ClientQuotas>().TryStartCycle(_visitor, KeyKind.Operator).Lease!.Dispose();
@@ -133,7 +133,7 @@ public sealed class SharedClientLimitsTests : IAsyncLifetime
     [Fact]
     public async Task ARenewalRunningAsItsCycleEnds_DoesNotBringTheSlotBack()
     {
-        await using var a = Instance(new ManualClock(Nine));
+        await using var a = Instance(new FakeTimeProvider(Nine));
         var limits = a.GetRequiredService<RedisClientLimits>();
         limits.TryClaim(_visitor.IpHash, _visitor.BrowserHash, maxRunning: 10, hourlyLimit: null, leaseId: "lease-1");
         Assert.Equal(1, limits.Running());

@@ -6,9 +6,10 @@ using Microsoft.Playwright;
 namespace CoScientist.Tests.E2E;
 
 /// <summary>
-/// The app as the Docker image runs it, without a Docker engine: `dotnet publish -c Release`, then the
-/// Dockerfile's CMD with the Dockerfile's environment, as uid 1000 (when the tests run as root), with
-/// the application folder read-only and only DATA_DIR writable.
+/// The app as the Docker image runs it, without a Docker engine: the Dockerfile's `dotnet publish` (done when the test
+/// project builds, see CoScientist.Tests.csproj), then the Dockerfile's CMD with the Dockerfile's environment, as uid
+/// 1000 (when the tests run as root), with the application folder read-only and only DATA_DIR writable. Only the port
+/// differs: a free one instead of the image's, so a running app or another test run cannot be in the way.
 /// </summary>
 public sealed partial class PublishedAppFixture : IAsyncLifetime
 {
@@ -16,11 +17,20 @@ public sealed partial class PublishedAppFixture : IAsyncLifetime
     private IPlaywright? _playwright;
     private readonly string _root = Path.Combine(Path.GetTempPath(), "coscientist-published", Guid.NewGuid().ToString("N"));
 
-    public static readonly string[] PublishArguments = ["-c", "Release", "-r", "linux-x64", "--self-contained", "false", "/p:UseAppHost=false"];
+    /// <summary>The arguments the test project's build publishes the app with (its PublishedAppArguments).</summary>
+    public static readonly string[] PublishArguments = BuildFact("PublishedAppArguments").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Where the test project's build published the app.</summary>
+    public static string PublishedDir => BuildFact("PublishedAppDir");
+
+    private static string BuildFact(string key) =>
+        typeof(PublishedAppFixture).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
     public FakeOpenRouterServer OpenRouter { get; private set; } = null!;
     public DockerfileFacts Dockerfile { get; } = DockerfileFacts.Read(RepositoryRoot());
-    public string BaseUrl => $"http://127.0.0.1:{Dockerfile.Port}";
+    public int Port { get; } = FreePort.Next();
+    public string BaseUrl => $"http://127.0.0.1:{Port}";
     public IBrowser Browser { get; private set; } = null!;
     public List<string> Output { get; } = [];
     public bool RanAsNonRoot { get; private set; }
@@ -31,9 +41,9 @@ public sealed partial class PublishedAppFixture : IAsyncLifetime
         var appDir = Path.Combine(_root, "app");
         var dataDir = Path.Combine(_root, "data");
         Directory.CreateDirectory(dataDir);
-        // The Dockerfile's publish (DockerfileTests checks the two agree).
-        await RunAsync("dotnet", ["publish", Path.Combine(RepositoryRoot(), "CoScientist.Web", "CoScientist.Web.csproj"), .. PublishArguments, "-o", appDir,
-            "--nologo", "-v", "q"], TimeSpan.FromMinutes(8));
+        if (!File.Exists(Path.Combine(PublishedDir, "CoScientist.Web.dll")))
+            throw new InvalidOperationException($"The published app is missing from {PublishedDir}: build the test project (without SkipPublishedApp).");
+        await RunAsync("cp", ["-a", PublishedDir, appDir], TimeSpan.FromMinutes(2)); // a copy: it is made read-only below
 
         var start = new ProcessStartInfo { WorkingDirectory = appDir, RedirectStandardOutput = true, RedirectStandardError = true };
         if (Environment.UserName == "root" && File.Exists("/usr/bin/setpriv"))
@@ -58,14 +68,7 @@ public sealed partial class PublishedAppFixture : IAsyncLifetime
         start.Environment["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey;
         start.Environment["ADMIN_TOKEN"] = "published-admin-token";
         start.Environment.Remove("ASPNETCORE_URLS");
-
-        // The Dockerfile's port: refuse to test whatever else might already be answering there.
-        using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) })
-        {
-            var taken = false;
-            try { await probe.GetAsync(BaseUrl + "/healthz"); taken = true; } catch (HttpRequestException) { } catch (TaskCanceledException) { taken = true; }
-            if (taken) throw new InvalidOperationException($"Port {Dockerfile.Port} is already in use; stop what runs there (a `dotnet run` of the app?) and run the tests again.");
-        }
+        start.Environment["ASPNETCORE_HTTP_PORTS"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture); // DockerfileTests checks the image's
         _app = Process.Start(start)!;
         _app.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (Output) Output.Add(e.Data); };
         _app.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Output) Output.Add(e.Data); };
@@ -73,19 +76,18 @@ public sealed partial class PublishedAppFixture : IAsyncLifetime
         _app.BeginErrorReadLine();
 
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        try
         {
-            try
+            await Wait.UntilAsync(async () =>
             {
-                if ((await http.GetAsync(BaseUrl + "/healthz")).IsSuccessStatusCode) break;
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !_app.HasExited)
-            {
-            }
-            if (_app.HasExited || DateTime.UtcNow >= deadline)
-                throw new InvalidOperationException("The published app did not start:\n" + string.Join('\n', Output));
-            await Task.Delay(200);
+                if (_app.HasExited) throw new InvalidOperationException("The published app exited.");
+                try { return (await http.GetAsync(BaseUrl + "/healthz")).IsSuccessStatusCode; }
+                catch (HttpRequestException) { return false; }
+            }, TimeSpan.FromSeconds(60));
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            lock (Output) throw new InvalidOperationException("The published app did not start:\n" + string.Join('\n', Output), ex);
         }
 
         _playwright = await Playwright.CreateAsync();

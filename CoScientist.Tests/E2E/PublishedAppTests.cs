@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using CoScientist.Tests.Fakes;
 using Microsoft.Playwright;
 
 namespace CoScientist.Tests.E2E;
@@ -70,7 +71,12 @@ public sealed class PublishedAppTests(PublishedAppFixture app)
     {
         using var http = new HttpClient();
         await http.GetAsync(app.BaseUrl + "/");
-        await Task.Delay(500);
+        // A wrong token is logged with the client it came from: the line to look for a raw address in.
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, app.BaseUrl + "/metrics");
+        wrong.Headers.Authorization = new("Bearer", "not-the-token");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+        await Wait.UntilAsync(() => { lock (app.Output) return app.Output.Any(l => l.Contains("sign-in from client", StringComparison.Ordinal)); },
+            TimeSpan.FromSeconds(30));
 
         string[] lines;
         lock (app.Output) lines = app.Output.ToArray();

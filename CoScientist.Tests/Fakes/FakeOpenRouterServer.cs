@@ -55,6 +55,8 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public decimal CompletionPrice { get; set; } = 0.000002m;
     private IReadOnlyList<CoScientist.Core.Models.ModelInfo>? _pricedModels;
     public TimeSpan Latency { get; set; } = TimeSpan.Zero;
+    private volatile TaskCompletionSource? _hold;
+    private int _held;
     public double TransientFailureRate { get; set; }
     public double DamagedAnswerRate { get; set; }
     public HashSet<string> AcceptedKeys { get; } = [ValidKey];
@@ -108,6 +110,18 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         server.BaseUrl = address.TrimEnd('/') + "/api/v1";
         return server;
     }
+
+    /// <summary>
+    /// Holds every chat request from now on (recorded, not yet answered or charged) until <see cref="Release"/>, so a
+    /// test sees a cycle in its running state for certain instead of racing it with a latency.
+    /// </summary>
+    public void Hold() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Answers the held requests and stops holding.</summary>
+    public void Release() => Interlocked.Exchange(ref _hold, null)?.TrySetResult();
+
+    /// <summary>How many chat requests are waiting on <see cref="Hold"/> right now.</summary>
+    public int HeldRequests => Volatile.Read(ref _held);
 
     public void Enqueue(params FaultKind[] faults)
     {
@@ -185,6 +199,12 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         _requests.Add(new RecordedRequest(model, body, headers, fault, DateTimeOffset.UtcNow));
 
+        if (_hold is { } hold)
+        {
+            Interlocked.Increment(ref _held);
+            try { await hold.Task; } // a client that gives up does not stop the provider: it answers (and bills) on release
+            finally { Interlocked.Decrement(ref _held); }
+        }
         if (Latency > TimeSpan.Zero)
             await Task.Delay(Latency);
 
@@ -380,6 +400,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Release();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -77,10 +77,14 @@ public class CycleProgressTests : MudTestContext
     {
         var cut = Render<CycleProgress>(p => p
             .Add(c => c.Status, CoScientist.Core.Research.ResearchStatus.Completed)
-            .Add(c => c.Failures, [new ItemFailure(CycleStep.Reflection, "H002", "OpenRouter is rate-limiting requests (429)")])
+            .Add(c => c.Failures, [new ItemFailure(CycleStep.Reflection, "H002", "OpenRouter is rate-limiting requests (429)"),
+                                   new ItemFailure(CycleStep.Ranking, "M003", "The model provider failed (HTTP 502)")])
             .Add(c => c.Steps, CoScientist.Core.Research.StepView.Initial()));
 
-        Assert.Contains("What failed (1)", cut.Markup);
+        Assert.Contains("What failed (2)", cut.Find(".mud-expand-panel-header").TextContent);
+        cut.Find(".mud-expand-panel-header").Click();
+        Assert.Equal(["Reflection · H002: OpenRouter is rate-limiting requests (429)", "Ranking · M003: The model provider failed (HTTP 502)"],
+            cut.FindAll("[data-testid=cycle-failures] li").Select(li => li.TextContent.Trim()));
     }
 
     [Fact]

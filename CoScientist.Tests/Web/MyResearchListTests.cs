@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Bunit;
 using CoScientist.Core.Storage;
 using CoScientist.Tests.Fakes;
@@ -11,7 +12,7 @@ public class MyResearchListTests : MudTestContext
 {
     private static readonly DateTimeOffset Now = new(2025, 3, 14, 12, 0, 0, TimeSpan.Zero);
 
-    public MyResearchListTests() => Services.AddSingleton<TimeProvider>(new ManualClock(Now));
+    public MyResearchListTests() => Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
 
     private static ResearchRecord Record(string id, string title, int cycles = 3, decimal cost = 0.0123m, TimeSpan? idle = null, int? running = null) => new()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using CoScientist.Core.Research;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
@@ -13,7 +14,7 @@ public sealed class QuotaTests : IAsyncLifetime
 {
     private FakeOpenRouterServer _server = null!;
     private ServiceProvider _services = null!;
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero));
     private readonly ClientKey _visitor = new("ip-hash-1", "browser-hash-1");
 
     public async Task InitializeAsync() => _server = await FakeOpenRouterServer.StartAsync();
@@ -82,12 +83,13 @@ public sealed class QuotaTests : IAsyncLifetime
     public async Task CancelledRuns_CountAsRequestsButNotAsCycles()
     {
         Build(("cost_control:per_session_limit_requests", "2"));
-        _server.Latency = TimeSpan.FromMilliseconds(300);
+        _server.Hold(); // every run is cancelled before it could finish
         var tab = NewTab();
 
         for (var i = 0; i < 2; i++)
         {
             await tab.StartCycleAsync(Form());
+            Assert.True(tab.IsRunning, tab.LimitMessage);
             tab.Cancel();
             await Wait.UntilAsync(() => !tab.IsRunning);
         }
@@ -123,9 +125,10 @@ public sealed class QuotaTests : IAsyncLifetime
     public async Task TheServerWideLimit_OnConcurrentCyclesAppliesToEveryone()
     {
         Build(("cost_control:max_concurrent_cycles", "1"));
-        _server.Latency = TimeSpan.FromMilliseconds(200);
+        _server.Hold(); // the first cycle is still running when the second asks
         var first = NewTab(new ClientKey("a", "a"));
         await first.StartCycleAsync(Form());
+        Assert.True(first.IsRunning, first.LimitMessage);
 
         var second = NewTab(new ClientKey("b", "b"));
         await second.StartCycleAsync(Form());
@@ -134,6 +137,7 @@ public sealed class QuotaTests : IAsyncLifetime
         Assert.Contains("maximum of 1 cycles at once", second.LimitMessage);
         first.Cancel();
         await Wait.UntilAsync(() => !first.IsRunning);
+        _server.Release();
         await RunAsync(second);
     }
 

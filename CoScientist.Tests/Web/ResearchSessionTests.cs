@@ -45,14 +45,16 @@ public sealed class ResearchSessionTests : IAsyncLifetime
     [Fact]
     public async Task ClosingTheTab_LeavesItsCycleRunningToTheEnd_AndItsLinkShowsTheResult()
     {
-        _server.Latency = TimeSpan.FromMilliseconds(100);
+        _server.Hold();
         var session = NewSession();
         await session.StartCycleAsync(Form("goal"));
-        await Wait.UntilAsync(() => _server.Requests.Count > 0);
+        await Wait.UntilAsync(() => _server.HeldRequests > 0);
         var id = session.Research.Id;
         var research = session.Research;
 
         await session.DisposeAsync();
+        Assert.True(research.IsRunning, "closing the tab stopped its cycle");
+        _server.Release();
         await Wait.UntilAsync(() => !research.IsRunning);
 
         Assert.Equal(ResearchStatus.Completed, research.Status);

@@ -22,7 +22,7 @@ public sealed class ShutdownTests : IAsyncLifetime
     [Fact]
     public async Task Shutdown_StopsRunningCyclesSavesThemAsInterruptedAndLeavesNoCallHalfWrittenInTheLedger()
     {
-        _server.Latency = TimeSpan.FromMilliseconds(300);
+        _server.Hold(); // the cycles cannot finish before the shutdown comes
         var dataDir = CoreHarness.NewDataDir();
         await using var services = CoreHarness.Create(_server, new Dictionary<string, string?> { ["DATA_DIR"] = dataDir },
             more: s => s.AddCoScientistSessions());
@@ -33,9 +33,9 @@ public sealed class ShutdownTests : IAsyncLifetime
             form.Goal = "goal";
             await session.StartCycleAsync(form);
         }
-        await Wait.UntilAsync(() => _server.Requests.Count >= 3);
+        await Wait.UntilAsync(() => _server.HeldRequests >= 3);
 
-        // A short shutdown timeout: the cycles cannot finish in its grace period and are cut short.
+        // A short shutdown timeout: the held cycles cannot finish in its grace period and are cut short.
         var hostOptions = Options.Create(new Microsoft.Extensions.Hosting.HostOptions { ShutdownTimeout = TimeSpan.FromSeconds(5.5) });
         await new ShutdownService(services.GetRequiredService<ResearchHost>(), hostOptions, NullLogger<ShutdownService>.Instance).StopAsync(CancellationToken.None);
 

@@ -55,11 +55,26 @@ public class WorkspaceComponentTests : MudTestContext
     {
         var cut = Render<TournamentView>(p => p.Add(c => c.Snapshot, SampleResearch.Build()));
 
-        Assert.Equal(2, cut.FindAll("[data-testid=match]").Count);
-        Assert.Contains("debate", cut.Markup);
+        // Newest first: the debate between H001 and H003 (won by H003), then H001's plain win over H002.
+        var matches = cut.FindAll("[data-testid=match]");
+        Assert.Equal(2, matches.Count);
+        var (debate, plain) = (matches[0], matches[1]);
+        Assert.Contains(debate.QuerySelectorAll(".mud-chip"), c => c.TextContent.Trim() == "debate");
+        Assert.DoesNotContain(plain.QuerySelectorAll(".mud-chip"), c => c.TextContent.Trim() == "debate");
+        Assert.Equal("H003 Microbiome-vagus synthesis", debate.QuerySelector(".winner")!.TextContent);
+        Assert.Contains("winner H003", debate.TextContent);
+        Assert.Equal("H001 Gut microbes modulate tau", plain.QuerySelector(".winner")!.TextContent);
+
         foreach (var panel in cut.FindAll(".mud-expand-panel-header")) panel.Click();
         var transcripts = cut.FindAll("[data-testid=match-transcript]");
-        Assert.Contains(transcripts, t => t.TextContent.Contains("Advocate A") && t.TextContent.Contains("Advocate B") && t.TextContent.Contains("Judge"));
+        Assert.Equal(2, transcripts.Count);
+        static string[] Turns(AngleSharp.Dom.IElement transcript) => transcript.QuerySelectorAll(".transcript-turn").Select(turn =>
+        {
+            var speaker = turn.QuerySelector(".mud-typography-subtitle2")!.TextContent;
+            return speaker + ": " + turn.TextContent.Trim()[speaker.Length..].Trim();
+        }).ToArray();
+        Assert.Equal(["Advocate A: A is simpler.", "Advocate B: C explains more.", "Judge: C explains more."], Turns(transcripts[0]));
+        Assert.Equal(["Judge: A is more testable."], Turns(transcripts[1]));
     }
 
     [Fact]
@@ -92,9 +107,24 @@ public class WorkspaceComponentTests : MudTestContext
     [Fact]
     public void TheEloHistory_HasALinePerTopHypothesis()
     {
-        var cut = Render<EloHistoryChart>(p => p.Add(c => c.Snapshot, SampleResearch.Build()));
-        Assert.NotEmpty(cut.FindAll("[data-testid=elo-history]"));
-        Assert.Contains("H003", cut.Markup);
+        var snapshot = SampleResearch.Build();
+        var cut = Render<EloHistoryChart>(p => p.Add(c => c.Snapshot, snapshot).Add(c => c.Count, 2));
+        var top = snapshot.Ranked.Take(2).ToList();
+
+        // One line per top hypothesis, named in rank order; the third is left out.
+        Assert.Equal(top.Select(h => h.Id), cut.FindAll(".mud-chart-legend-item").Select(i => i.TextContent.Trim()));
+        var series = cut.FindComponent<MudBlazor.MudChart<double>>().Instance.ChartSeries;
+        Assert.Equal(top.Select(h => h.Id), series.Select(s => s.Name));
+        // Each starts at the initial rating and ends at the rating the hypothesis holds after cycle 1.
+        Assert.All(top.Zip(series), pair => Assert.Equal([EloRating.InitialRating, pair.First.Elo], pair.Second.Data.ToList()));
+        Assert.All(top, h => Assert.NotEqual(EloRating.InitialRating, h.Elo));
+        Assert.Equal(["start", "cycle 1"], cut.FindAll(".mud-charts-xaxis text").Select(t => t.TextContent));
+        // Drawn so: both lines leave the same point, and the leader's ends higher (SVG y grows downwards).
+        var ends = cut.FindAll("path.mud-chart-line").Select(p => p.GetAttribute("d")!.Split(' ')).ToList();
+        Assert.Equal(2, ends.Count);
+        Assert.Equal(ends[0][1..3], ends[1][1..3]);
+        Assert.True(double.Parse(ends[0][^1], System.Globalization.CultureInfo.InvariantCulture)
+                    < double.Parse(ends[1][^1], System.Globalization.CultureInfo.InvariantCulture), "the leader's line ends below the runner-up's");
     }
 
     [Fact]
