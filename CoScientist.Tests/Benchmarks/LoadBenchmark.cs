@@ -107,8 +107,8 @@ public static partial class LoadBenchmark
         ["num_hypotheses"] = hypotheses,
         ["literature:enabled"] = "false",
         // Every visitor here comes from 127.0.0.1; the caps are set out of reach so the benchmark measures load, not limits.
-        ["cost_control:max_cycles_per_client_per_hour"] = "1000000",
-        ["cost_control:max_concurrent_cycles"] = (sessions * 2).ToString(CultureInfo.InvariantCulture),
+        ["cost_control:max_cycles_per_client_per_hour"] = "10000",
+        ["cost_control:max_concurrent_cycles"] = Math.Min(1000, sessions).ToString(CultureInfo.InvariantCulture),
         ["cost_control:daily_spending_limit_usd"] = "100000",
         ["cost_control:monthly_spending_limit_usd"] = "1000000",
     };
