@@ -44,20 +44,7 @@ public sealed partial class LiveResearch
                 // The slot and the ledger row are released before "not running" shows, so a cycle started
                 // at once is not refused for a slot this one still held.
                 if (e is CycleCompleted done) ticket.Close(done.Report, RunningCost);
-                Apply(e);
-                // Saved before anyone is told, so a link opened on the news finds it.
-                if (Persist is { } persist)
-                {
-                    try
-                    {
-                        await persist(e);
-                    }
-                    catch (Exception ex)
-                    {
-                        logger.LogError(ex, "Research {Research}: saving after {Event} failed", Id, e.GetType().Name);
-                    }
-                }
-                await NotifyAsync(contentChanged: e is not (StepStarted or StepProgress or StepFinished or CallSettled or ItemFailed));
+                await PublishAsync(e, logger);
             }
         }
         catch (Exception ex)
@@ -78,6 +65,25 @@ public sealed partial class LiveResearch
             ticket.Close(null, RunningCost);
             Idle?.Invoke(this);
         }
+    }
+
+    /// <summary>Shows one event of the running cycle: applied, saved, then told to everyone watching.</summary>
+    internal async Task PublishAsync(CycleEvent e, ILogger logger)
+    {
+        Apply(e);
+        // Saved before anyone is told, so a link opened on the news finds it.
+        if (Persist is { } persist)
+        {
+            try
+            {
+                await persist(e);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Research {Research}: saving after {Event} failed", Id, e.GetType().Name);
+            }
+        }
+        await NotifyAsync(contentChanged: e is not (StepStarted or StepProgress or StepFinished or CallSettled or ItemFailed));
     }
 
     private void Apply(CycleEvent e)

@@ -9,8 +9,20 @@ public sealed record ResearchSnapshot(
     IReadOnlyList<MetaReview> MetaReviews,
     IReadOnlyList<CycleReport> Reports)
 {
-    public IReadOnlyList<Hypothesis> Ranked =>
-        Hypotheses.OrderByDescending(h => h.Elo).ThenBy(h => h.CycleCreated).ThenBy(h => h.Id).ToList();
+    // Sorted once per snapshot, not once per reader: a render asks for it from several components. Kept with the list
+    // it sorted, so a copy made by `with` does not show another list's order.
+    private Tuple<IReadOnlyList<Hypothesis>, IReadOnlyList<Hypothesis>>? _ranked;
+
+    public IReadOnlyList<Hypothesis> Ranked
+    {
+        get
+        {
+            if (_ranked is { } kept && ReferenceEquals(kept.Item1, Hypotheses)) return kept.Item2;
+            IReadOnlyList<Hypothesis> ranked = Hypotheses.OrderByDescending(h => h.Elo).ThenBy(h => h.CycleCreated).ThenBy(h => h.Id).ToArray();
+            _ranked = Tuple.Create(Hypotheses, ranked);
+            return ranked;
+        }
+    }
 
     public MetaReview? LatestMetaReview => MetaReviews.Count == 0 ? null : MetaReviews[^1];
 
@@ -65,6 +77,9 @@ public sealed class ResearchState(string goal)
     // restored with a gap (an item lost in a crash) never hands out an id twice.
     private int _lastHypothesisNumber;
     private int _lastMatchNumber;
+    // Every change clears _snapshot; _lastSnapshot outlives it, to share the lists that did not change.
+    private ResearchSnapshot? _snapshot;
+    private ResearchSnapshot? _lastSnapshot;
 
     public string Goal { get; } = goal;
 
@@ -94,6 +109,7 @@ public sealed class ResearchState(string goal)
         lock (_gate)
         {
             _cycle++;
+            _snapshot = null;
             for (var i = 0; i < _hypotheses.Count; i++)
                 _hypotheses[i] = _hypotheses[i] with { EloAtCycleStart = _hypotheses[i].Elo };
             return _cycle;
@@ -120,6 +136,7 @@ public sealed class ResearchState(string goal)
                 EloHistory = [new EloPoint(_cycle, EloRating.InitialRating)],
             };
             _hypotheses.Add(hypothesis);
+            _snapshot = null;
             if (hypothesis.ParentIds.Count == 0) return hypothesis;
             // An offspring's prior is centred on its parents (BradleyTerry.Fit): it enters at their rating, not at 1200.
             Refit();
@@ -142,6 +159,7 @@ public sealed class ResearchState(string goal)
                 if (_papers.Any(p => Literature.PaperIdentity.Same(p.Paper, candidate.Paper))) continue;
                 var paper = candidate with { Number = _papers.Count == 0 ? 1 : _papers[^1].Number + 1, CycleFound = _cycle };
                 _papers.Add(paper);
+                _snapshot = null;
                 added.Add(paper);
             }
             return added;
@@ -152,9 +170,12 @@ public sealed class ResearchState(string goal)
     public void SetPaperEmbeddings(IReadOnlyDictionary<int, float[]> embeddings)
     {
         lock (_gate)
+        {
+            _snapshot = null;
             for (var i = 0; i < _papers.Count; i++)
                 if (embeddings.TryGetValue(_papers[i].Number, out var e))
                     _papers[i] = _papers[i] with { Embedding = e };
+        }
     }
 
     /// <summary>The citations that name a paper the research has, once each, in the order written.</summary>
@@ -174,6 +195,7 @@ public sealed class ResearchState(string goal)
         lock (_gate)
         {
             var index = IndexOf(id);
+            _snapshot = null;
             return _hypotheses[index] = change(_hypotheses[index]);
         }
     }
@@ -195,6 +217,7 @@ public sealed class ResearchState(string goal)
             var match = new Match($"M{++_lastMatchNumber:D3}", _cycle, aId, bId, winnerId, rationale, isDebate,
                 transcript, a.Elo, b.Elo, a.Elo, b.Elo) { ShownFirstId = shownFirstId };
             _matches.Add(match);
+            _snapshot = null;
             Update(aId, h => h with { Wins = h.Wins + (aWon ? 1 : 0), Losses = h.Losses + (aWon ? 0 : 1) });
             Update(bId, h => h with { Wins = h.Wins + (aWon ? 0 : 1), Losses = h.Losses + (aWon ? 1 : 0) });
             Refit();
@@ -215,6 +238,7 @@ public sealed class ResearchState(string goal)
             IndexOf(bId);
             var vote = new Vote($"V{_votes.Select(v => IdNumber(v.Id)).DefaultIfEmpty(0).Max() + 1:D3}", _cycle, aId, bId, winnerId, at);
             _votes.Add(vote);
+            _snapshot = null;
             if (_voteWeight > 0) Refit(); // the vote counts at once when the owner chose that votes count
             return vote;
         }
@@ -223,7 +247,11 @@ public sealed class ResearchState(string goal)
     /// <summary>The owner's directive for the next cycle; blank clears it.</summary>
     public void SetDirective(string? directive)
     {
-        lock (_gate) _pendingDirective = string.IsNullOrWhiteSpace(directive) ? null : directive.Trim();
+        lock (_gate)
+        {
+            _pendingDirective = string.IsNullOrWhiteSpace(directive) ? null : directive.Trim();
+            _snapshot = null;
+        }
     }
 
     /// <summary>Hands the pending directive to the cycle starting now, which follows it once; it is cleared.</summary>
@@ -233,6 +261,7 @@ public sealed class ResearchState(string goal)
         {
             var directive = _pendingDirective;
             _pendingDirective = null;
+            _snapshot = null;
             return directive;
         }
     }
@@ -247,6 +276,7 @@ public sealed class ResearchState(string goal)
         {
             _voteWeight = voteWeight;
             Refit();
+            _snapshot = null;
         }
     }
 
@@ -265,7 +295,11 @@ public sealed class ResearchState(string goal)
 
     public void AddMetaReview(MetaReview metaReview)
     {
-        lock (_gate) _metaReviews.Add(metaReview);
+        lock (_gate)
+        {
+            _metaReviews.Add(metaReview);
+            _snapshot = null;
+        }
     }
 
     /// <summary>Closes a cycle: every hypothesis gets a point on its Elo history.</summary>
@@ -280,18 +314,37 @@ public sealed class ResearchState(string goal)
                 _hypotheses[i] = h with { EloHistory = history };
             }
             _reports.Add(report);
+            _snapshot = null;
         }
     }
 
+    /// <summary>
+    /// The research as it is now. The copy is kept until something changes, so the many readers of one moment (every
+    /// watcher of a step's progress) share it; a rebuilt copy keeps the previous one's lists that did not change, so a
+    /// page can tell by reference what it need not draw again.
+    /// </summary>
     public ResearchSnapshot Snapshot()
     {
         lock (_gate)
-            return new ResearchSnapshot(Goal, _cycle, _hypotheses.ToList(), _matches.ToList(), _metaReviews.ToList(), _reports.ToList())
+        {
+            if (_snapshot is { } kept) return kept;
+            var last = _lastSnapshot;
+            return _lastSnapshot = _snapshot = new ResearchSnapshot(Goal, _cycle, Same(last?.Hypotheses, _hypotheses), Same(last?.Matches, _matches),
+                Same(last?.MetaReviews, _metaReviews), Same(last?.Reports, _reports))
             {
-                Papers = _papers.ToList(),
-                Votes = _votes.ToList(),
+                Papers = Same(last?.Papers, _papers),
+                Votes = Same(last?.Votes, _votes),
                 PendingDirective = _pendingDirective,
             };
+        }
+    }
+
+    private static IReadOnlyList<T> Same<T>(IReadOnlyList<T>? copy, List<T> now) where T : class
+    {
+        if (copy is null || copy.Count != now.Count) return now.ToArray();
+        for (var i = 0; i < now.Count; i++)
+            if (!ReferenceEquals(copy[i], now[i])) return now.ToArray();
+        return copy;
     }
 
     private int IndexOf(string id)

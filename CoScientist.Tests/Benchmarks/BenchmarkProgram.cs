@@ -14,7 +14,7 @@ namespace CoScientist.Tests.Benchmarks;
 
 /// <summary>
 /// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them).
-/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis]
+/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N]]
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -22,7 +22,7 @@ public static class BenchmarkProgram
     {
         if (args.Length == 0 || args[0] != "benchmark")
         {
-            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis]");
+            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N]]");
             return 2;
         }
         var which = args.Length > 1 ? args[1] : "all";
@@ -48,6 +48,10 @@ public static class BenchmarkProgram
             await TournamentBenchmark.RunAsync(quick: true);
         if (which is "all" or "redis")
             await RedisCapBenchmark.RunAsync();
+        if (which is "all" or "render")
+            await RenderBenchmark.RunAsync();
+        if (which is "all" or "load")
+            await LoadBenchmark.RunAsync(args);
         if (which is "all" or "references")
             await ReferenceBenchmark.RunAsync(live: args.Contains("--live"));
         return 0;

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CoScientist.Core.Research;
+using CoScientist.Tests.E2E;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace CoScientist.Tests.Benchmarks;
+
+public static partial class LoadBenchmark
+{
+    /// <summary>
+    /// Recorded in every page before Blazor starts: each change of the step list (state and done/total of each step) with
+    /// its time on this machine's clock (performance.timeOrigin + performance.now()), and the circuit's WebSocket messages.
+    /// </summary>
+    private const string PageProbe = """
+        (() => {
+          window.__dom = []; window.__in = 0; window.__out = 0;
+          const Socket = window.WebSocket;
+          window.WebSocket = function (...args) {
+            const socket = new Socket(...args);
+            socket.addEventListener('message', () => window.__in++);
+            const send = socket.send.bind(socket);
+            socket.send = data => { window.__out++; return send(data); };
+            return socket;
+          };
+          window.WebSocket.prototype = Socket.prototype;
+          Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+          let last = '';
+          const record = () => {
+            const rows = [...document.querySelectorAll('[data-testid=cycle-step]')].map(r => {
+              const m = /(\d+)\/(\d+)/.exec(r.querySelector('[data-testid=cycle-step-progress]')?.textContent ?? '');
+              return [r.dataset.step, r.dataset.stepState, m ? +m[1] : 0, m ? +m[2] : 0];
+            });
+            const key = JSON.stringify(rows);
+            if (key === last) return;
+            last = key;
+            window.__dom.push({ t: performance.timeOrigin + performance.now(), rows });
+          };
+          new MutationObserver(record).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+        })();
+        """;
+
+    private sealed record WatchedRun(string ResearchId, IReadOnlyList<DomRecord> Dom, int MessagesIn, int MessagesOut, IReadOnlyList<string> Errors,
+        ResearchStatus Outcome);
+
+    private sealed record DomRecord(double T, IReadOnlyList<JsonElement[]> Rows);
+
+    /// <summary>One visitor in Chromium: opens the page, starts a cycle through it and watches it to its end.</summary>
+    private static async Task<WatchedRun> WatchAsync(IBrowser browser, string baseUrl, IServiceProvider services, EventStamps stamps, int index)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        await context.AddInitScriptAsync(PageProbe);
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+        page.SetDefaultTimeout(120_000);
+        await page.GotoAsync(baseUrl);
+        await Assertions.Expect(page.GetByTestId("run-cycle")).ToBeEnabledAsync(new() { Timeout = 120_000 });
+        await page.GetByTestId("research-goal").FillAsync($"{Goal} ({index})");
+        await page.GetByTestId("run-cycle").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/r/[^/]+$"), new() { Timeout = 120_000 });
+        var id = new Uri(page.Url).Segments[^1];
+        var host = services.GetRequiredService<ResearchHost>();
+        var live = await host.OpenAsync(id) ?? throw new InvalidOperationException($"The research {id} a page started is not known to the server.");
+        stamps.Watch(live);
+        var status = page.GetByTestId("cycle-status");
+        await Assertions.Expect(status).Not.ToHaveAttributeAsync("data-state", "running", new() { Timeout = 900_000 });
+        var outcome = live.Status;
+        host.Release(live);
+        var dom = JsonSerializer.Deserialize<List<JsonElement>>(await page.EvaluateAsync<string>("JSON.stringify(window.__dom)"))!
+            .Select(r => new DomRecord(r.GetProperty("t").GetDouble(), r.GetProperty("rows").EnumerateArray().Select(row => row.EnumerateArray().ToArray()).ToList()))
+            .ToList();
+        var messagesIn = await page.EvaluateAsync<int>("window.__in");
+        var messagesOut = await page.EvaluateAsync<int>("window.__out");
+        await context.CloseAsync();
+        return new WatchedRun(id, dom, messagesIn, messagesOut, errors, outcome);
+    }
+
+    /// <summary>The server's step events of the watched research, each with the step as it then looked and when (Unix ms).</summary>
+    private sealed class EventStamps
+    {
+        private readonly ConcurrentDictionary<string, ConcurrentQueue<(double T, CycleStep Step, StepState State, int Done, int Total)>> _stamps = new();
+
+        /// <summary>Stamps each step event that changes what the step list shows, as it is applied (before it is saved and told).</summary>
+        public void Watch(LiveResearch live)
+        {
+            var stamps = _stamps.GetOrAdd(live.Id, _ => new());
+            var shown = live.Steps.ToDictionary(s => s.Step, s => (s.State, s.Done, s.Total));
+            var save = live.Persist;
+            live.Persist = async e =>
+            {
+                var now = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+                if (e is StepStarted or StepProgress or StepFinished)
+                {
+                    foreach (var view in live.Steps)
+                        if (shown.GetValueOrDefault(view.Step) != (view.State, view.Done, view.Total))
+                        {
+                            shown[view.Step] = (view.State, view.Done, view.Total);
+                            stamps.Enqueue((now, view.Step, view.State, view.Done, view.Total));
+                        }
+                }
+                if (save is not null) await save(e);
+            };
+        }
+
+        public int Count(string id) => _stamps.TryGetValue(id, out var s) ? s.Count : 0;
+
+        /// <summary>For each stamped event, the time until the page first showed the step at least that far along.</summary>
+        public IEnumerable<double> Delays(string id, IReadOnlyList<DomRecord> dom)
+        {
+            if (!_stamps.TryGetValue(id, out var stamps)) yield break;
+            foreach (var (t, step, state, done, total) in stamps)
+            {
+                // A few ms of allowance for the two clocks' rounding; nothing the page shows can precede its event by more.
+                var seen = dom.FirstOrDefault(r => r.T >= t - 5 && r.Rows.Any(row => row[0].GetString() == step.ToString() && Reached(row, state, done, total)));
+                if (seen is not null) yield return Math.Max(0, seen.T - t);
+            }
+        }
+
+        private static bool Reached(JsonElement[] row, StepState state, int done, int total)
+        {
+            var shownState = Enum.Parse<StepState>(row[1].GetString()!);
+            return shownState > state || (shownState == state && row[2].GetInt32() >= done && row[3].GetInt32() >= total);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using CoScientist.Core.Configuration;
+using CoScientist.Core.Research;
+using CoScientist.Tests.E2E;
+using CoScientist.Tests.Fakes;
+using CoScientist.Web.Session;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Playwright;
+
+namespace CoScientist.Tests.Benchmarks;
+
+/// <summary>
+/// Many visitors at once: the app on real Kestrel in this process, against the fake OpenRouter at 1 s a call, runs one
+/// cycle in each of N research sessions at the same time. A few are watched by real Chromium pages over real circuits
+/// (each starts its cycle through the page); the rest are driven in process, as a circuit would drive its session.
+/// Reports the time from a step event on the server to the change in a page's DOM, the process's CPU, memory and GC
+/// pauses, the circuits' message rate, and errors.
+/// Run: benchmark load [--sessions 200[,400,...]] [--watched 20] [--hypotheses 3] [--latency-ms 1000]
+/// </summary>
+public static partial class LoadBenchmark
+{
+    private const string Goal = "Find ways to make lithium-ion batteries safer";
+
+    public static async Task RunAsync(string[] args)
+    {
+        var sizes = Option(args, "--sessions", "200").Split(',').Select(int.Parse).ToList();
+        var watched = int.Parse(Option(args, "--watched", "20"), CultureInfo.InvariantCulture);
+        var hypotheses = Option(args, "--hypotheses", "3");
+        var latency = TimeSpan.FromMilliseconds(int.Parse(Option(args, "--latency-ms", "1000"), CultureInfo.InvariantCulture));
+        Console.WriteLine($"Many visitors at once: one cycle (N={hypotheses}) in each session at the same time, fake OpenRouter at {latency.TotalMilliseconds:0} ms a call, " +
+                          $"{Environment.ProcessorCount} cores");
+        foreach (var sessions in sizes)
+            await RunOnceAsync(sessions, Math.Min(watched, sessions), hypotheses, latency);
+    }
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    }
+
+    private static async Task RunOnceAsync(int sessions, int watched, string hypotheses, TimeSpan latency)
+    {
+        await using var openRouter = await FakeOpenRouterServer.StartAsync(seed: 21);
+        openRouter.Latency = latency;
+        var errors = new ErrorCounter();
+        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseEnvironment("Development");
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(errors));
+            foreach (var (key, value) in Settings(openRouter, hypotheses, sessions))
+                builder.UseSetting(key, value);
+        });
+        factory.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        var baseUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
+            .Replace("[::]", "127.0.0.1").TrimEnd('/');
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await AppFixture.LaunchChromiumAsync(playwright);
+        var stamps = new EventStamps();
+
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var pausesBefore = GC.GetTotalPauseDuration();
+        var wall = Stopwatch.StartNew();
+
+        var pages = Enumerable.Range(0, watched).Select(i => WatchAsync(browser, baseUrl, factory.Services, stamps, i)).ToList();
+        var driven = Enumerable.Range(0, sessions - watched).Select(_ => DriveAsync(factory.Services)).ToList();
+        var watchedRuns = await Task.WhenAll(pages);
+        var drivenOutcomes = await Task.WhenAll(driven);
+        var elapsed = wall.Elapsed;
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
+        var pauses = GC.GetTotalPauseDuration() - pausesBefore;
+
+        var delays = watchedRuns.SelectMany(r => stamps.Delays(r.ResearchId, r.Dom)).OrderBy(d => d).ToList();
+        var unmatched = watchedRuns.Sum(r => stamps.Count(r.ResearchId)) - delays.Count;
+        var outcomes = watchedRuns.Select(r => r.Outcome).Concat(drivenOutcomes).ToList();
+        var messagesIn = watchedRuns.Sum(r => r.MessagesIn);
+        var messagesOut = watchedRuns.Sum(r => r.MessagesOut);
+        var pageErrors = watchedRuns.SelectMany(r => r.Errors).ToList();
+        Console.WriteLine($"  {sessions} sessions ({watched} in Chromium): all cycles done in {elapsed.TotalSeconds:F1} s; " +
+                          string.Join(", ", outcomes.GroupBy(o => o).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}")));
+        Console.WriteLine($"    event-to-DOM over {delays.Count} step events ({unmatched} not seen in a page): p50 {Percentile(delays, 0.50):F0} ms, " +
+                          $"p95 {Percentile(delays, 0.95):F0} ms, p99 {Percentile(delays, 0.99):F0} ms, max {(delays.Count > 0 ? delays[^1] : 0):F0} ms");
+        Console.WriteLine($"    process CPU {cpu.TotalSeconds:F1} s over {elapsed.TotalSeconds:F1} s wall = {cpu / elapsed:F2} cores (app and fake OpenRouter; Chromium not counted); " +
+                          $"peak working set {process.PeakWorkingSet64 / 1024 / 1024} MB; GC pauses {pauses.TotalMilliseconds:F0} ms in total");
+        Console.WriteLine($"    circuit messages: {messagesIn} to the {watched} pages ({messagesIn / elapsed.TotalSeconds:F0}/s), {messagesOut} from them ({messagesOut / elapsed.TotalSeconds:F0}/s)");
+        Console.WriteLine($"    errors: {errors.Count} logged at Error or above, {pageErrors.Count} in pages, " +
+                          $"{outcomes.Count(o => o != ResearchStatus.Completed)} cycles not completed" +
+                          ((errors.First ?? pageErrors.FirstOrDefault()) is { } first ? $"; first: {first[..Math.Min(300, first.Length)]}" : ""));
+    }
+
+    private static Dictionary<string, string?> Settings(FakeOpenRouterServer openRouter, string hypotheses, int sessions) => new()
+    {
+        ["DATA_DIR"] = CoreHarness.NewDataDir(),
+        ["openrouter_base_url"] = openRouter.BaseUrl,
+        ["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey,
+        ["openrouter_initial_backoff_ms"] = "5",
+        ["num_hypotheses"] = hypotheses,
+        ["literature:enabled"] = "false",
+        // Every visitor here comes from 127.0.0.1; the caps are set out of reach so the benchmark measures load, not limits.
+        ["cost_control:max_cycles_per_client_per_hour"] = "10000",
+        ["cost_control:max_concurrent_cycles"] = Math.Min(1000, sessions).ToString(CultureInfo.InvariantCulture),
+        ["cost_control:daily_spending_limit_usd"] = "100000",
+        ["cost_control:monthly_spending_limit_usd"] = "1000000",
+    };
+
+    /// <summary>A session driven in process, as a circuit drives it: a cycle started with the form's defaults, run to its end.</summary>
+    private static async Task<ResearchStatus> DriveAsync(IServiceProvider services)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var session = scope.ServiceProvider.GetRequiredService<ResearchSession>();
+        var form = ResearchForm.From(services.GetRequiredService<IOptions<ResearchOptions>>().Value);
+        form.Goal = Goal;
+        using var changed = new SemaphoreSlim(0);
+        using var watch = session.Subscribe(() =>
+        {
+            changed.Release();
+            return Task.CompletedTask;
+        });
+        if (await session.StartCycleAsync(form) is { } error)
+            throw new InvalidOperationException(error);
+        var deadline = DateTime.UtcNow.AddMinutes(15);
+        while (session.IsRunning && DateTime.UtcNow < deadline)
+            await changed.WaitAsync(TimeSpan.FromSeconds(5));
+        return session.Status;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private sealed class ErrorCounter : ILoggerProvider
+    {
+        private int _count;
+        public int Count => Volatile.Read(ref _count);
+        public string? First { get; private set; }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+        public void Dispose() { }
+
+        private sealed class Logger(ErrorCounter owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (logLevel < LogLevel.Error) return;
+                if (Interlocked.Increment(ref owner._count) == 1)
+                    owner.First = $"{category}: {formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}";
+            }
+        }
+    }
+}

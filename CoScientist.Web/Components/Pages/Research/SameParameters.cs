@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Components;
+
+namespace CoScientist.Web.Components.Pages.Research;
+
+/// <summary>
+/// Tells a component whether its parent handed it exactly what it had already (the same objects, equal values), so it
+/// can skip drawing itself again: a research page re-renders on every step's progress, and without this each of its
+/// hypothesis cards would too. Only for parameters that are never changed in place (records, snapshot lists, values):
+/// an object changed in place would look the same. Child content always counts as changed (a new delegate each time).
+/// </summary>
+public sealed class SameParameters
+{
+    private IReadOnlyDictionary<string, object?>? _last;
+
+    /// <summary>True when every parameter is the one last applied; remembers these as the last either way.</summary>
+    public bool Unchanged(ParameterView parameters)
+    {
+        var now = parameters.ToDictionary();
+        var last = _last;
+        _last = now;
+        if (last is null || last.Count != now.Count) return false;
+        foreach (var (name, value) in now)
+            if (!last.TryGetValue(name, out var before) || !Same(before, value))
+                return false;
+        return true;
+    }
+
+    // Objects by reference (a record's value equality could walk a whole hypothesis); values, strings and
+    // callbacks (a struct of receiver and delegate) by equality.
+    private static bool Same(object? before, object? now) =>
+        ReferenceEquals(before, now) || (before is not null && now is not null && (before.GetType().IsValueType || before is string) && before.Equals(now));
+}
