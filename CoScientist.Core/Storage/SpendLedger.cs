@@ -166,10 +166,10 @@ public sealed partial class SpendLedger : IDisposable
         "INSERT INTO meta(key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
         c => c.With("@key", key).With("@value", value));
 
-    /// <summary>Throws unless the ledger accepts a write right now (readiness check).</summary>
-    public void CheckWritable() => Execute(
+    /// <summary>Throws unless the ledger accepts a write right now (readiness check); <paramref name="now"/> is written as the probe.</summary>
+    public void CheckWritable(DateTimeOffset now) => Execute(
         "INSERT INTO meta(key, value) VALUES ('ready_check', @at) ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
-        c => c.With("@at", Time(DateTimeOffset.UtcNow)));
+        c => c.With("@at", Time(now)));
 
     /// <summary>Reservations a previous process left open (it stopped mid-call); they stay counted at worst case.</summary>
     public int OpenReservations() =>
