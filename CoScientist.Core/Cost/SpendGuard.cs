@@ -308,7 +308,10 @@ public sealed partial class SpendGuard
             Reload(now);
     }
 
-    /// <summary>Counts from the ledger. Calls in flight across a day boundary settle against the day they were reserved in.</summary>
+    /// <summary>
+    /// Counts from the ledger. A call counts on the UTC day and month its row is stamped with (when its reservation was
+    /// granted, just before it was sent): one in flight across a boundary settles against the period it was reserved in.
+    /// </summary>
     private void Reload(DateTimeOffset now)
     {
         try
@@ -318,8 +321,12 @@ public sealed partial class SpendGuard
             var monthSpent = _ledger.OperatorSpendSince(new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero));
             if (!_loaded)
                 Paused = _ledger.Setting(PausedKey) == "true";
-            (_day, _month, _daySpent, _monthSpent) = (day, MonthOf(now), daySpent, monthSpent);
-            _dayHeld = _monthHeld = 0;
+            // Across midnight inside a month, this month's calls in flight stay held: the ledger counts their rows at
+            // their worst case, which as "spent" would refuse for good a call that only has to wait for them to settle.
+            // A new day has none of them (their rows carry the old day), and a new month starts with none either.
+            var monthHeld = _loaded && MonthOf(now) == _month ? _monthHeld : 0;
+            (_day, _month, _daySpent, _monthSpent) = (day, MonthOf(now), daySpent, monthSpent - monthHeld);
+            (_dayHeld, _monthHeld) = (0, monthHeld);
             _loaded = true;
         }
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))

@@ -175,6 +175,15 @@ public sealed partial class SpendLedger : IDisposable
     public int OpenReservations() =>
         Convert.ToInt32(Scalar("SELECT COUNT(*) FROM calls WHERE status = 'Reserved';", _ => { }), CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Closes the reservations made before <paramref name="cutoff"/> that were never settled (their process stopped mid-call):
+    /// Unconfirmed at their worst case, so what they count stays the same. Returns how many.
+    /// </summary>
+    public int CloseAbandoned(DateTimeOffset cutoff) => Execute("""
+        UPDATE calls SET status = 'Unconfirmed', cost_usd = reserved_usd, error = 'Interrupted'
+        WHERE status = 'Reserved' AND at < @cutoff;
+        """, c => c.With("@cutoff", Time(cutoff)));
+
     /// <summary>Closes the pooled connections to PostgreSQL (nothing to do for SQLite).</summary>
     public void Dispose() => (_database as IDisposable)?.Dispose();
 
