@@ -122,7 +122,11 @@ public sealed partial class SpendGuard
         if (_shared is not null)
             return SharedCurrentBlock(expectedCycleUsd);
         lock (_gate)
-            return Check(_clock.GetUtcNow(), expectedCycleUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld, forCycle: expectedCycleUsd > 0);
+        {
+            var now = _clock.GetUtcNow();
+            RollOver(now); // before the totals are read: the first look after midnight must see the new day's
+            return Check(now, expectedCycleUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld, forCycle: expectedCycleUsd > 0);
+        }
     }
 
     public async Task<SpendReservation> ReserveAsync(CallReservation call, CancellationToken cancellationToken)
@@ -144,6 +148,7 @@ public sealed partial class SpendGuard
             lock (_gate)
             {
                 var now = _clock.GetUtcNow();
+                RollOver(now); // before the totals are read: the first call after midnight is judged against the new day
                 if (Check(now, call.ReservedUsd, _daySpent, _monthSpent) is { } final)
                     throw new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final };
                 if (Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld) is null)
@@ -269,9 +274,9 @@ public sealed partial class SpendGuard
         Telemetry.CoScientistMetrics.Tokens.Add(usage.OutputTokens, key, new("direction", "output"));
     }
 
+    /// <summary>Under the lock, after <see cref="RollOver"/>: <paramref name="day"/> and <paramref name="month"/> are the current period's.</summary>
     private LimitBlock? Check(DateTimeOffset now, decimal next, decimal day, decimal month, bool forCycle = false)
     {
-        RollOver(now);
         var (dayAbove, monthAbove) = ProviderAboveLedger();
         return Block(now, next, day + dayAbove, month + monthAbove, Paused, _day, forCycle);
     }

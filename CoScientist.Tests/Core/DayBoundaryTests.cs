@@ -104,8 +104,8 @@ public sealed class DayBoundaryTests : IAsyncLifetime
         Assert.Equal(Utc(2027, 1, 31), refused.Block?.ResetsAt);
 
         _clock.SetUtcNow(Utc(2027, 1, 31, 0, 0, 1));
+        var held = await guard.ReserveAsync(Call(_clock.GetUtcNow(), 0.05m), CancellationToken.None); // the first look after midnight
         Assert.Null(guard.CurrentBlock());
-        var held = await guard.ReserveAsync(Call(_clock.GetUtcNow(), 0.05m), CancellationToken.None);
         guard.Settle(held, Usage(0.01m), error: null);
 
         var (today, month) = guard.Totals();

@@ -75,6 +75,8 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
                 if (await p.Page.GetByTestId("cycle-status").GetAttributeAsync("data-state") == "running")
                     running.Add(p);
 
+            // Pull the plug while calls are in flight, so some replies are lost with the process.
+            await Wait.UntilAsync(() => openRouter.InFlightRequests > 0, TimeSpan.FromSeconds(60));
             await _app.KillAsync();
             var killed = Stopwatch.StartNew();
             await _app.DisposeAsync();
