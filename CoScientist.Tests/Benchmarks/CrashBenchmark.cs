@@ -25,19 +25,32 @@ public static class CrashBenchmark
         var dataDir = CoreHarness.NewDataDir();
         await using var rig = new CrashRig(openRouter, browser, dataDir, timeoutSeconds);
         var results = new List<CrashRound>();
+        var failures = 0;
         var watch = Stopwatch.StartNew();
         Console.WriteLine($"  settlement window {rig.Window.TotalSeconds:0} s; DATA_DIR {dataDir}");
         Console.WriteLine("  round  running@kill  shown-interrupted  calls-charged  replies-lost  charged-USD(cum)  ledger-USD(cum)  open@restart  open-past-window  all-closed-after-kill  restart  starting-cycles");
         for (var i = 0; i < rounds; i++)
         {
-            var r = await rig.RunRoundAsync(cycles);
+            CrashRound r;
+            try
+            {
+                r = await rig.RunRoundAsync(cycles);
+            }
+            catch (Exception ex) when (ex is TimeoutException or Microsoft.Playwright.PlaywrightException or InvalidOperationException)
+            {
+                Console.WriteLine($"  {i + 1,5}  FAILED: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
+                failures++;
+                continue;
+            }
             results.Add(r);
             Console.WriteLine($"  {r.Round,5}  {r.RunningAtKill,5}/{r.Started,-6}  {r.ShownInterrupted,17}  {r.CallsCharged,13}  {r.LostReplies,12}  " +
                               $"{r.ChargedUsd,16:0.000000}  {r.LedgerUsd,15:0.000000}  {r.OpenAfterRestart,12}  {r.OpenPastWindow,16}  " +
                               $"{r.AllClosedAfterKill.TotalSeconds,19:0.0} s  {r.Restart.TotalSeconds,5:0.0} s  {r.Starting.TotalSeconds,13:0.0} s");
         }
+        if (results.Count == 0)
+            return false;
         var last = results[^1];
-        var ok = results.All(r => r.LedgerCoversCharges && r.OpenPastWindow == 0 && r.ShownInterrupted == r.RunningAtKill);
+        var ok = failures == 0 && results.All(r => r.LedgerCoversCharges && r.OpenPastWindow == 0 && r.ShownInterrupted == r.RunningAtKill);
         Console.WriteLine($"  totals: {results.Sum(r => r.RunningAtKill)} cycles running at {rounds} kills, {results.Sum(r => r.ShownInterrupted)} shown interrupted; " +
                           $"{results.Sum(r => r.CallsCharged)} calls charged, {results.Sum(r => r.LostReplies)} replies lost with the process; " +
                           $"OpenRouter charged ${last.ChargedUsd:0.000000}, the ledger holds ${last.LedgerUsd:0.000000} " +

@@ -60,6 +60,9 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
                 {
                     var context = await browser.NewContextAsync();
                     lock (contexts) contexts.Add(context);
+                    // Twenty pages and two app processes on a shared two-core machine: a page may take well over the default 30 s.
+                    context.SetDefaultTimeout(120_000);
+                    context.SetDefaultNavigationTimeout(120_000);
                     var page = await context.NewPageAsync();
                     await StartCycleAsync(page, _app.BaseUrl, $"Round {round}, visitor {i}: why do some bacteria resist antibiotics faster?");
                     return (Page: page, Path: new Uri(page.Url).AbsolutePath);
