@@ -18,7 +18,7 @@ public sealed record CrashRound(int Round, int Started, int RunningAtKill, int S
 /// (one browser, a context each): visitors start cycles through the page, the process is killed with SIGKILL while
 /// they run, and it is started again on the same data. Then the ledger file is read as an auditor would, and each
 /// cycle's page is asked what it shows. Used by the crash benchmark (a one-round test was left out of the suite: on this
-shared machine one round takes minutes, far over the suite's budget).
+/// shared machine one round takes minutes, far over the suite's budget).
 /// </summary>
 public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser browser, string dataDir, int timeoutSeconds) : IAsyncDisposable
 {
