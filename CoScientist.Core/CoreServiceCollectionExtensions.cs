@@ -80,6 +80,8 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
             sp.GetRequiredService<ILogger<OpenRouterGenerationClient>>()));
         services.AddSingleton<CallReconciler>();
+        services.AddSingleton<AbandonedReservationSweep>();
+        services.AddHostedService(sp => sp.GetRequiredService<AbandonedReservationSweep>());
         services.AddSingleton<ClientHasher>();
         services.AddSingleton(sp => new OpenRouterKeyClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),

@@ -126,7 +126,7 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
     {
         try
         {
-            ledger.CheckWritable();
+            ledger.CheckWritable(clock.GetUtcNow());
             return guard.SharedStoreBlock();
         }
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))

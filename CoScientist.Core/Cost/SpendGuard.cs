@@ -124,7 +124,7 @@ public sealed partial class SpendGuard
         lock (_gate)
         {
             var now = _clock.GetUtcNow();
-            RollOver(now); // before the totals are read as arguments below
+            RollOver(now); // before the totals are read: the first look after midnight must see the new day's
             return Check(now, expectedCycleUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld, forCycle: expectedCycleUsd > 0);
         }
     }
@@ -148,7 +148,7 @@ public sealed partial class SpendGuard
             lock (_gate)
             {
                 var now = _clock.GetUtcNow();
-                RollOver(now); // before the totals are read as arguments below: the first call of a new day must not see yesterday's
+                RollOver(now); // before the totals are read: the first call after midnight is judged against the new day
                 if (Check(now, call.ReservedUsd, _daySpent, _monthSpent) is { } final)
                     throw RefusedByCap(final, new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final });
                 if (Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld) is null)
@@ -275,9 +275,9 @@ public sealed partial class SpendGuard
         Telemetry.CoScientistMetrics.Tokens.Add(usage.OutputTokens, key, new("direction", "output"));
     }
 
+    /// <summary>Under the lock, after <see cref="RollOver"/>: <paramref name="day"/> and <paramref name="month"/> are the current period's.</summary>
     private LimitBlock? Check(DateTimeOffset now, decimal next, decimal day, decimal month, bool forCycle = false)
     {
-        RollOver(now);
         var (dayAbove, monthAbove) = ProviderAboveLedger();
         return Block(now, next, day + dayAbove, month + monthAbove, Paused, _day, forCycle);
     }
@@ -314,7 +314,10 @@ public sealed partial class SpendGuard
             Reload(now);
     }
 
-    /// <summary>Counts from the ledger. Calls in flight across a day boundary settle against the day they were reserved in.</summary>
+    /// <summary>
+    /// Counts from the ledger. A call counts on the UTC day and month its row is stamped with (when its reservation was
+    /// granted, just before it was sent): one in flight across a boundary settles against the period it was reserved in.
+    /// </summary>
     private void Reload(DateTimeOffset now)
     {
         try
@@ -324,8 +327,12 @@ public sealed partial class SpendGuard
             var monthSpent = _ledger.OperatorSpendSince(new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero));
             if (!_loaded)
                 Paused = _ledger.Setting(PausedKey) == "true";
-            (_day, _month, _daySpent, _monthSpent) = (day, MonthOf(now), daySpent, monthSpent);
-            _dayHeld = _monthHeld = 0;
+            // Across midnight inside a month, this month's calls in flight stay held: the ledger counts their rows at
+            // their worst case, which as "spent" would refuse for good a call that only has to wait for them to settle.
+            // A new day has none of them (their rows carry the old day), and a new month starts with none either.
+            var monthHeld = _loaded && MonthOf(now) == _month ? _monthHeld : 0;
+            (_day, _month, _daySpent, _monthSpent) = (day, MonthOf(now), daySpent, monthSpent - monthHeld);
+            (_dayHeld, _monthHeld) = (0, monthHeld);
             _loaded = true;
         }
         catch (Exception ex) when (SpendLedger.IsStorageFailure(ex))

@@ -222,7 +222,7 @@ public sealed class OpenRouterChatClient : ILlmClient
             Endpoint = _options.BaseUri,
             Transport = new HttpClientPipelineTransport(_http),
             RetryPolicy = new OpenRouterRetryPolicy(_options.MaxRetries,
-                TimeSpan.FromMilliseconds(_options.InitialBackoffMs), TimeSpan.FromMilliseconds(_options.MaxBackoffMs)),
+                TimeSpan.FromMilliseconds(_options.InitialBackoffMs), TimeSpan.FromMilliseconds(_options.MaxBackoffMs), _clock),
             // The call's own deadline (above) is what bounds it; this only stops the SDK cutting in first.
             NetworkTimeout = TimeSpan.FromSeconds(_options.TimeoutSeconds + 5),
         };

@@ -10,7 +10,7 @@ namespace CoScientist.Core.Llm;
 /// retry-after-ms; without them it backs off exponentially with jitter. The SDK's default policy
 /// retries a 429 without Retry-After almost at once, which only burns more of a rate limit.
 /// </summary>
-public sealed class OpenRouterRetryPolicy(int maxRetries, TimeSpan initialBackoff, TimeSpan maxBackoff)
+public sealed class OpenRouterRetryPolicy(int maxRetries, TimeSpan initialBackoff, TimeSpan maxBackoff, TimeProvider? clock = null)
     : ClientRetryPolicy(Math.Max(0, maxRetries))
 {
     private readonly int _maxRetries = Math.Max(0, maxRetries);
@@ -59,7 +59,7 @@ public sealed class OpenRouterRetryPolicy(int maxRetries, TimeSpan initialBackof
 
     protected override TimeSpan GetNextDelay(PipelineMessage message, int tryCount)
     {
-        var fromServer = message.Response is { } response ? ReadRetryAfter(response.Headers) : null;
+        var fromServer = message.Response is { } response ? ReadRetryAfter(response.Headers, (clock ?? TimeProvider.System).GetUtcNow()) : null;
         if (fromServer is { } wait)
             return wait > maxBackoff ? maxBackoff : wait;
         var exponential = initialBackoff.TotalMilliseconds * Math.Pow(2, Math.Max(0, tryCount - 1));
@@ -67,7 +67,7 @@ public sealed class OpenRouterRetryPolicy(int maxRetries, TimeSpan initialBackof
         return TimeSpan.FromMilliseconds(Math.Min(jittered, maxBackoff.TotalMilliseconds));
     }
 
-    internal static TimeSpan? ReadRetryAfter(PipelineResponseHeaders headers)
+    internal static TimeSpan? ReadRetryAfter(PipelineResponseHeaders headers, DateTimeOffset now)
     {
         if (headers.TryGetValue("retry-after-ms", out var ms) &&
             double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var millis) && millis >= 0)
@@ -78,7 +78,7 @@ public sealed class OpenRouterRetryPolicy(int maxRetries, TimeSpan initialBackof
             return TimeSpan.FromSeconds(seconds);
         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
         {
-            var delay = date - DateTimeOffset.UtcNow;
+            var delay = date - now;
             return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
         }
         return null;

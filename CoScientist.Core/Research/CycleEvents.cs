@@ -5,7 +5,8 @@ public enum CycleStep { Literature, Generation, Reflection, Proximity, Ranking, 
 /// <summary>What the Supervisor reports while a cycle runs; the UI renders these live.</summary>
 public abstract record CycleEvent
 {
-    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>When it happened, by the supervisor's TimeProvider (stamped as it is emitted), so a fake clock governs it too.</summary>
+    public DateTimeOffset At { get; init; }
 }
 
 public sealed record CycleStarted(int Cycle) : CycleEvent;

@@ -18,9 +18,10 @@ public static class ResearchExport
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static string ToJson(ResearchSnapshot research, ResearchSettings? settings) => JsonSerializer.Serialize(new
+    /// <param name="exportedAt">Now, by the caller's TimeProvider.</param>
+    public static string ToJson(ResearchSnapshot research, ResearchSettings? settings, DateTimeOffset exportedAt) => JsonSerializer.Serialize(new
     {
-        exported_at = DateTimeOffset.UtcNow,
+        exported_at = exportedAt,
         goal = research.Goal,
         cycles = research.Cycle,
         settings,
@@ -49,14 +50,14 @@ public static class ResearchExport
         total_cost_usd = research.Reports.Sum(r => r.CostUsd),
     }, Json);
 
-    public static string ToMarkdown(ResearchSnapshot research, ResearchSettings? settings)
+    public static string ToMarkdown(ResearchSnapshot research, ResearchSettings? settings, DateTimeOffset exportedAt)
     {
         var md = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         md.AppendLine("# CoScientist research report").AppendLine();
         md.AppendLine($"**Goal:** {Escape(research.Goal)}").AppendLine();
         md.AppendLine($"Cycles: {research.Cycle} · hypotheses: {research.Hypotheses.Count} · matches: {research.Matches.Count} · " +
-                      $"cost: ${research.Reports.Sum(r => r.CostUsd).ToString("0.0000", inv)} · exported {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+                      $"cost: ${research.Reports.Sum(r => r.CostUsd).ToString("0.0000", inv)} · exported {exportedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC").AppendLine();
         if (settings is not null)
             md.AppendLine($"Settings: model `{settings.Model}`, {settings.HypothesesPerCycle} hypotheses per cycle, " +
                           $"top-k {settings.TopK}, temperatures generation {settings.GenerationTemperature.ToString(inv)} / reflection {settings.ReflectionTemperature.ToString(inv)}.").AppendLine();

@@ -166,14 +166,23 @@ public sealed partial class SpendLedger : IDisposable
         "INSERT INTO meta(key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
         c => c.With("@key", key).With("@value", value));
 
-    /// <summary>Throws unless the ledger accepts a write right now (readiness check).</summary>
-    public void CheckWritable() => Execute(
+    /// <summary>Throws unless the ledger accepts a write right now (readiness check); <paramref name="now"/> is written as the probe.</summary>
+    public void CheckWritable(DateTimeOffset now) => Execute(
         "INSERT INTO meta(key, value) VALUES ('ready_check', @at) ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
-        c => c.With("@at", Time(DateTimeOffset.UtcNow)));
+        c => c.With("@at", Time(now)));
 
     /// <summary>Reservations a previous process left open (it stopped mid-call); they stay counted at worst case.</summary>
     public int OpenReservations() =>
         Convert.ToInt32(Scalar("SELECT COUNT(*) FROM calls WHERE status = 'Reserved';", _ => { }), CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Closes the reservations made before <paramref name="cutoff"/> that were never settled (their process stopped mid-call):
+    /// Unconfirmed at their worst case, so what they count stays the same. Returns how many.
+    /// </summary>
+    public int CloseAbandoned(DateTimeOffset cutoff) => Execute("""
+        UPDATE calls SET status = 'Unconfirmed', cost_usd = reserved_usd, error = 'Interrupted'
+        WHERE status = 'Reserved' AND at < @cutoff;
+        """, c => c.With("@cutoff", Time(cutoff)));
 
     /// <summary>Closes the pooled connections to PostgreSQL (nothing to do for SQLite).</summary>
     public void Dispose() => (_database as IDisposable)?.Dispose();

@@ -13,8 +13,9 @@ using CoScientist.Web.Session;
 namespace CoScientist.Tests.Benchmarks;
 
 /// <summary>
-/// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them).
-/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N]]
+/// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them); `crash` also exits 1 when
+/// one of its three facts fails in a round.
+/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N]|crash]
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -22,7 +23,7 @@ public static class BenchmarkProgram
     {
         if (args.Length == 0 || args[0] != "benchmark")
         {
-            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N]]");
+            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N]|crash]");
             return 2;
         }
         var which = args.Length > 1 ? args[1] : "all";
@@ -52,6 +53,9 @@ public static class BenchmarkProgram
             await RenderBenchmark.RunAsync();
         if (which is "all" or "load")
             await LoadBenchmark.RunAsync(args);
+        if (which is "all" or "crash")
+            if (!await CrashBenchmark.RunAsync())
+                return 1;
         if (which is "all" or "references")
             await ReferenceBenchmark.RunAsync(live: args.Contains("--live"));
         return 0;

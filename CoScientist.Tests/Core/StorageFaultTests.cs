@@ -47,7 +47,7 @@ public sealed class StorageFaultTests : IAsyncLifetime
         Assert.Equal(ResearchStatus.Blocked, session.Status);
         Assert.Contains("cannot write its spend ledger", session.LimitMessage);
         Assert.Empty(_server.Requests);
-        Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() => services.GetRequiredService<SpendLedger>().CheckWritable());
+        Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() => services.GetRequiredService<SpendLedger>().CheckWritable(DateTimeOffset.UnixEpoch));
     }
 
     [Fact]

@@ -80,6 +80,8 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public decimal ChargedTo(string key) { lock (_gate) return _chargedByKey.GetValueOrDefault(key); }
     /// <summary>The most chat requests that were ever being answered at once.</summary>
     public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
+    /// <summary>Chat requests being answered now (a caller that died leaves its request running here until the answer fails to send).</summary>
+    public int InFlightRequests => Volatile.Read(ref _inFlight);
     /// <summary>How often the catalogue (GET /models) was asked for.</summary>
     public int ModelsRequests => Volatile.Read(ref _modelsRequests);
     public int CompletedCalls => _requests.Count(r => r.Fault is FaultKind.None or FaultKind.Fenced or FaultKind.Truncated or FaultKind.Malformed);

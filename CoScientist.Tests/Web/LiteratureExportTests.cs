@@ -8,7 +8,7 @@ public class LiteratureExportTests
     [Fact]
     public void TheJsonExport_CarriesThePapers_AndEachHypothesisCitationsAndCheckedReferences()
     {
-        using var doc = JsonDocument.Parse(ResearchExport.ToJson(LiteratureResearch.Build(), null));
+        using var doc = JsonDocument.Parse(ResearchExport.ToJson(LiteratureResearch.Build(), null, DateTimeOffset.UnixEpoch));
 
         var papers = doc.RootElement.GetProperty("papers");
         Assert.Equal(3, papers.GetArrayLength());
@@ -37,7 +37,7 @@ public class LiteratureExportTests
     [Fact]
     public void TheMarkdownReport_CitesByNumber_HasABibliography_AndMarksUnverifiedReferences()
     {
-        var report = ResearchExport.ToMarkdown(LiteratureResearch.Build(), null);
+        var report = ResearchExport.ToMarkdown(LiteratureResearch.Build(), null, DateTimeOffset.UnixEpoch);
 
         Assert.Contains("**Cites:** [1], [2]", report);
         Assert.Contains("**The review cites:** [3]", report);
@@ -62,7 +62,7 @@ public class LiteratureExportTests
     public void HostileLibraryText_CannotRestructureTheReportOrAddLinks()
     {
         var hostile = LiteratureResearch.Paper("Title\n# Injected <script>alert(1)</script> [x](javascript:alert(2))", "javascript:alert(3)");
-        var report = ResearchExport.ToMarkdown(LiteratureResearch.Build(hostile), null);
+        var report = ResearchExport.ToMarkdown(LiteratureResearch.Build(hostile), null, DateTimeOffset.UnixEpoch);
 
         Assert.DoesNotContain("\n# Injected", report);
         Assert.DoesNotContain("<script>", report);

@@ -26,6 +26,8 @@ public abstract class MudTestContext : IAsyncLifetime
         BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(15);
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
         Context.Services.AddMudServices();
+        // Components read the time from TimeProvider; a test that needs a fake clock registers it after this.
+        Context.Services.AddSingleton(TimeProvider.System);
     }
 
     protected BunitServiceProvider Services => Context.Services;

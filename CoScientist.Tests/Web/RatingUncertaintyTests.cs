@@ -118,7 +118,7 @@ public class RatingExportTests
     [Fact]
     public void TheJsonExport_CarriesEachRatingItsIntervalAndMatchRecord()
     {
-        using var doc = JsonDocument.Parse(ResearchExport.ToJson(RatedResearch.Settled(), null));
+        using var doc = JsonDocument.Parse(ResearchExport.ToJson(RatedResearch.Settled(), null, DateTimeOffset.UnixEpoch));
 
         Assert.True(doc.RootElement.GetProperty("top_three_settled").GetBoolean());
         var rating = doc.RootElement.GetProperty("hypotheses").EnumerateArray()
@@ -133,8 +133,8 @@ public class RatingExportTests
     [Fact]
     public void TheMarkdownReport_GivesEachRatingWithItsIntervalAndRecord_AndSaysWhetherTheTopIsSettled()
     {
-        var settled = ResearchExport.ToMarkdown(RatedResearch.Settled(), null);
-        var uncertain = ResearchExport.ToMarkdown(RatedResearch.Uncertain(), null);
+        var settled = ResearchExport.ToMarkdown(RatedResearch.Settled(), null, DateTimeOffset.UnixEpoch);
+        var uncertain = ResearchExport.ToMarkdown(RatedResearch.Uncertain(), null, DateTimeOffset.UnixEpoch);
 
         Assert.Contains("Elo 1390 ± 45 (95% interval 1345–1435), 5 wins, 1 losses", settled);
         var ranking = settled[settled.IndexOf("## Hypotheses ranked by Elo", StringComparison.Ordinal)..];

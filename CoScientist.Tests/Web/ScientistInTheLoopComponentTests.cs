@@ -178,7 +178,7 @@ public class ScientistInTheLoopComponentTests : MudTestContext
 
         var sample = SampleResearch.Build();
         var directed = sample with { Reports = [sample.Reports[0] with { Directive = "Focus on low-cost experiments" }] };
-        Assert.Contains("- Cycle 1: Focus on low-cost experiments", ResearchExport.ToMarkdown(directed, null));
+        Assert.Contains("- Cycle 1: Focus on low-cost experiments", ResearchExport.ToMarkdown(directed, null, DateTimeOffset.UnixEpoch));
     }
 }
 

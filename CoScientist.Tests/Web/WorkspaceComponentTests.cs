@@ -201,7 +201,7 @@ public class ResearchExportTests
     [Fact]
     public void TheMarkdownReport_HasGoalOverviewRankedHypothesesLineageReferencesAndCosts()
     {
-        var report = ResearchExport.ToMarkdown(SampleResearch.Build(), null);
+        var report = ResearchExport.ToMarkdown(SampleResearch.Build(), null, DateTimeOffset.UnixEpoch);
 
         Assert.Contains("**Goal:** Explain Parkinson's progression", report);
         Assert.Contains("## Research overview", report);
@@ -214,7 +214,7 @@ public class ResearchExportTests
     [Fact]
     public void TheJsonExport_HoldsEverythingButEmbeddings()
     {
-        using var doc = System.Text.Json.JsonDocument.Parse(ResearchExport.ToJson(SampleResearch.Build(), null));
+        using var doc = System.Text.Json.JsonDocument.Parse(ResearchExport.ToJson(SampleResearch.Build(), null, DateTimeOffset.UnixEpoch));
 
         Assert.Equal(3, doc.RootElement.GetProperty("hypotheses").GetArrayLength());
         Assert.Equal(3, doc.RootElement.GetProperty("matches")[1].GetProperty("transcript").GetArrayLength());
@@ -226,7 +226,7 @@ public class ResearchExportTests
     [Fact]
     public void AHostileTitle_CannotRestructureTheReport()
     {
-        var report = ResearchExport.ToMarkdown(SampleResearch.Build("x\n# Injected heading <script>"), null);
+        var report = ResearchExport.ToMarkdown(SampleResearch.Build("x\n# Injected heading <script>"), null, DateTimeOffset.UnixEpoch);
         Assert.DoesNotContain("\n# Injected heading", report);
         Assert.DoesNotContain("<script>", report);
     }

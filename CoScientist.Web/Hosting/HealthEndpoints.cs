@@ -13,7 +13,7 @@ public static class HealthEndpoints
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Json(new { status = "alive" }));
-        app.MapGet("/readyz", async (IModelCatalog catalog, SpendLedger ledger, ScaleOut scaleOut, IServiceProvider services, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        app.MapGet("/readyz", async (IModelCatalog catalog, SpendLedger ledger, TimeProvider clock, ScaleOut scaleOut, IServiceProvider services, ILoggerFactory loggers, CancellationToken cancellationToken) =>
         {
             // The details (hosts, users, endpoints) go to the log, not to whoever can reach /readyz.
             var logger = loggers.CreateLogger(typeof(HealthEndpoints).FullName!);
@@ -21,7 +21,7 @@ public static class HealthEndpoints
             string ledgerState;
             try
             {
-                ledger.CheckWritable();
+                ledger.CheckWritable(clock.GetUtcNow());
                 ledgerState = "writable";
             }
             catch (Exception ex)

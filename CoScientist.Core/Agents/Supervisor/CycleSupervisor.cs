@@ -90,7 +90,7 @@ public sealed partial class CycleSupervisor(
         private CancellationTokenSource _cts = null!;
         private int _produced, _providerFailures;
         private readonly List<StepReport> _steps = [];
-        private readonly CycleMeter _meter = new(call.Usage, settled => events.TryWrite(settled));
+        private readonly CycleMeter _meter = new(call.Usage, settled => events.TryWrite(settled with { At = s.Clock.GetUtcNow() }));
         private LlmException? _fatal;
         private AgentContext _context = null!;
         private CyclePlan _plan = null!;
@@ -481,7 +481,7 @@ public sealed partial class CycleSupervisor(
         {
             if (e is HypothesisAdded or ReviewCompleted or MatchPlayed or MetaReviewWritten)
                 Interlocked.Increment(ref _produced);
-            events.TryWrite(e);
+            events.TryWrite(e with { At = s.Clock.GetUtcNow() });
         }
 
         private static string FormatDeadline(TimeSpan deadline) =>

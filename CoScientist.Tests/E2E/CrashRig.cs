@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using CoScientist.Tests.Fakes;
+using Microsoft.Data.Sqlite;
+using Microsoft.Playwright;
+
+namespace CoScientist.Tests.E2E;
+
+/// <summary>What one kill -9 round saw. Money is cumulative over the rounds on the same DATA_DIR.</summary>
+public sealed record CrashRound(int Round, int Started, int RunningAtKill, int ShownInterrupted, int CallsCharged, int LostReplies,
+    decimal ChargedUsd, decimal LedgerUsd, int OpenAfterRestart, int OpenPastWindow, TimeSpan AllClosedAfterKill, TimeSpan Restart, TimeSpan Starting)
+{
+    public bool LedgerCoversCharges => LedgerUsd >= ChargedUsd - 0.000000001m; // the ledger stores REAL: allow its rounding
+}
+
+/// <summary>
+/// The app as its own process on one DATA_DIR, the fake OpenRouter with some latency, and visitors in real Chromium
+/// (one browser, a context each): visitors start cycles through the page, the process is killed with SIGKILL while
+/// they run, and it is started again on the same data. Then the ledger file is read as an auditor would, and each
+/// cycle's page is asked what it shows. Used by the crash benchmark (a one-round test was left out of the suite: on this
+/// shared machine one round takes minutes, far over the suite's budget).
+/// </summary>
+public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser browser, string dataDir, int timeoutSeconds) : IAsyncDisposable
+{
+    private AppProcess? _app;
+    private int _round;
+
+    /// <summary>How long a reservation may stay open (AbandonedReservationSweep.Window for these settings).</summary>
+    public TimeSpan Window => TimeSpan.FromSeconds(timeoutSeconds) + CoScientist.Core.Cost.AbandonedReservationSweep.Margin;
+
+    private Task<AppProcess> StartAppAsync() => AppProcess.StartAsync(new Dictionary<string, string>
+    {
+        ["DATA_DIR"] = dataDir,
+        ["OPENROUTER_BASE_URL"] = openRouter.BaseUrl,
+        ["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey,
+        ["num_hypotheses"] = "3",
+        ["openrouter_initial_backoff_ms"] = "5",
+        ["openrouter_timeout_seconds"] = timeoutSeconds.ToString(),
+        // Every visitor here comes from 127.0.0.1, and a round's cycles all run at once.
+        ["cost_control__max_cycles_per_client_per_hour"] = "10000",
+        ["cost_control__max_concurrent_cycles"] = "100",
+        ["cost_control__daily_spending_limit_usd"] = "1000",
+        ["cost_control__monthly_spending_limit_usd"] = "10000",
+    });
+
+    public async Task<CrashRound> RunRoundAsync(int cycles)
+    {
+        var round = ++_round;
+        _app ??= await StartAppAsync();
+        var requestsBefore = openRouter.Requests.Count;
+        var contexts = new List<IBrowserContext>();
+        var starting = Stopwatch.StartNew();
+        try
+        {
+            // A few visitors at a time open the page and start a cycle, as a busy minute would bring them.
+            using var opening = new SemaphoreSlim(4);
+            var pages = await Task.WhenAll(Enumerable.Range(0, cycles).Select(async i =>
+            {
+                await opening.WaitAsync();
+                try
+                {
+                    var context = await browser.NewContextAsync();
+                    lock (contexts) contexts.Add(context);
+                    // Twenty pages and two app processes on a shared two-core machine: a page may take well over the default 30 s.
+                    context.SetDefaultTimeout(120_000);
+                    context.SetDefaultNavigationTimeout(120_000);
+                    var page = await context.NewPageAsync();
+                    await StartCycleAsync(page, _app.BaseUrl, $"Round {round}, visitor {i}: why do some bacteria resist antibiotics faster?");
+                    return (Page: page, Path: new Uri(page.Url).AbsolutePath);
+                }
+                finally
+                {
+                    opening.Release();
+                }
+            }));
+            starting.Stop();
+            var running = new List<(IPage Page, string Path)>();
+            foreach (var p in pages)
+                if (await p.Page.GetByTestId("cycle-status").GetAttributeAsync("data-state") == "running")
+                    running.Add(p);
+
+            // Pull the plug while calls are in flight, so some replies are lost with the process.
+            await Wait.UntilAsync(() => openRouter.InFlightRequests > 0, TimeSpan.FromSeconds(60));
+            await _app.KillAsync();
+            var killed = Stopwatch.StartNew();
+            await _app.DisposeAsync();
+            _app = null;
+            // Requests the dead process sent are still being answered (and charged) here; their replies go nowhere.
+            await Wait.UntilAsync(() => openRouter.InFlightRequests == 0, TimeSpan.FromSeconds(timeoutSeconds + 30));
+            var charged = openRouter.TotalCharged;
+            var callsCharged = openRouter.Requests.Skip(requestsBefore).Count(r => r.Fault == FaultKind.None);
+            var lostReplies = Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'");
+
+            var restart = Stopwatch.StartNew();
+            _app = await StartAppAsync();
+            restart.Stop();
+            var openAfterRestart = Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'");
+            var openPastWindow = OpenOlderThan(Window);
+            // Every reservation the dead process left is closed by the sweep within 1.5 windows of its reservation; no
+            // cycle runs now, so none may stay open (a timeout here fails the round).
+            var closing = Task.Run(async () =>
+            {
+                await Wait.UntilAsync(() => Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'") == 0, Window * 2 + TimeSpan.FromSeconds(30));
+                return killed.Elapsed;
+            });
+            var shown = await Task.WhenAll(running.Select(r => ShowsInterruptedAsync(r.Page, _app.BaseUrl + r.Path)));
+            var closedAfter = await closing;
+            return new CrashRound(round, pages.Length, running.Count, shown.Count(s => s), callsCharged, (int)lostReplies, charged,
+                LedgerUsd(), (int)openAfterRestart, (int)openPastWindow, closedAfter, restart.Elapsed, starting.Elapsed);
+        }
+        finally
+        {
+            foreach (var context in contexts)
+                await context.CloseAsync();
+        }
+    }
+
+    private static async Task StartCycleAsync(IPage page, string baseUrl, string goal)
+    {
+        await page.GotoAsync(baseUrl);
+        var run = page.GetByTestId("run-cycle");
+        await Assertions.Expect(run).ToBeEnabledAsync(new() { Timeout = 60_000 });
+        await page.GetByTestId("research-goal").FillAsync(goal);
+        await run.ClickAsync();
+        await page.WaitForURLAsync(ResearchPath(), new() { Timeout = 60_000 });
+    }
+
+    private static async Task<bool> ShowsInterruptedAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url);
+        try
+        {
+            await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "interrupted", new() { Timeout = 30_000 });
+            return true;
+        }
+        catch (PlaywrightException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The operator key's spend as the ledger file counts it: settled costs, open reservations at their worst case.</summary>
+    public decimal LedgerUsd() => Convert.ToDecimal(Query(
+        "SELECT COALESCE(SUM(CASE status WHEN 'Reserved' THEN reserved_usd ELSE cost_usd END), 0) FROM calls WHERE key_kind = 'Operator'"));
+
+    private long OpenOlderThan(TimeSpan age) => Convert.ToInt64(Query(
+        "SELECT COUNT(*) FROM calls WHERE status = 'Reserved' AND at < @cutoff",
+        ("@cutoff", CoScientist.Core.Storage.Sql.Time(DateTimeOffset.UtcNow - age))));
+
+    private long Ledger(string sql) => Convert.ToInt64(Query(sql));
+
+    // Read-only and unpooled: the auditor never holds the file the app writes.
+    private object? Query(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDir, "ledger.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false,
+        }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value);
+        return command.ExecuteScalar();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+            await _app.DisposeAsync();
+    }
+
+    [GeneratedRegex("/r/[A-Za-z0-9_-]{22}$")]
+    private static partial Regex ResearchPath();
+}
