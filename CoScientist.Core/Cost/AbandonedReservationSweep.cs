@@ -8,8 +8,8 @@ namespace CoScientist.Core.Cost;
 
 /// <summary>
 /// Closes the reservations of calls that can no longer be running anywhere. A call is bounded by
-/// <c>openrouter_timeout_seconds</c> from its reservation, so a row still "Reserved" a margin past that belongs to a
-/// process that stopped mid-call (a crash, a kill -9, a lost machine). It is closed as Unconfirmed at its worst case:
+/// <c>openrouter_timeout_seconds</c> (after at most a minute's wait for room under the caps) from its reservation, so a
+/// row still "Reserved" a margin past that belongs to a process that stopped mid-call (a crash, a kill -9, a lost machine). It is closed as Unconfirmed at its worst case:
 /// what it counts does not change, so the caps, a restart's reload and Redis seeds all agree, but it no longer reads as
 /// in flight, and the admin page lists it among the errors as "Interrupted". Runs at start and then every half window,
 /// so a row is closed at most 1.5 windows after its reservation. Closing a call that is somehow still alive is harmless:
@@ -18,11 +18,19 @@ namespace CoScientist.Core.Cost;
 public sealed class AbandonedReservationSweep(SpendLedger ledger, IOptions<OpenRouterOptions> options, TimeProvider clock,
     ILogger<AbandonedReservationSweep> logger) : BackgroundService
 {
-    /// <summary>Room after a call's deadline for its settlement to be written.</summary>
-    public static readonly TimeSpan Margin = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Room after a call's deadline for its settlement to be written on a busy machine, and for the clocks of instances
+    /// sharing one ledger to disagree: closing a live call costs nothing, but it would read as interrupted for a while.
+    /// </summary>
+    public static readonly TimeSpan Margin = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a reservation may stay open: the longest a call can run, and the margin.</summary>
-    public TimeSpan Window => TimeSpan.FromSeconds(options.Value.TimeoutSeconds) + Margin;
+    /// <summary>
+    /// How long a reservation may stay open: the longest a call may wait for room under the caps (its row can be stamped
+    /// when it starts waiting), the longest it can run, and the margin.
+    /// </summary>
+    public TimeSpan Window => WindowFor(options.Value.TimeoutSeconds);
+
+    public static TimeSpan WindowFor(int timeoutSeconds) => SpendGuard.MaxWaitForRoom + TimeSpan.FromSeconds(timeoutSeconds) + Margin;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

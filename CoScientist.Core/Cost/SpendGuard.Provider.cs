@@ -37,6 +37,7 @@ public sealed partial class SpendGuard
     public void ApplyProviderUsage(ProviderUsage usage)
     {
         lock (_gate) _provider = usage;
+        OnSpendChanged(null); // OpenRouter's figure (spend from elsewhere on the key) may cross an alert's threshold
     }
 
     public SpendSources Sources()

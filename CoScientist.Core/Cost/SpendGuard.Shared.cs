@@ -219,12 +219,14 @@ public sealed partial class SpendGuard
         }
     }
 
-    private (decimal Today, decimal Month) SharedTotals()
+    private (decimal Today, decimal Month) SharedTotals(bool inFlight)
     {
         var now = _clock.GetUtcNow();
         var s = ReadShared(now);
         var (dayFloor, monthFloor) = Floors(DateOnly.FromDateTime(now.UtcDateTime), MonthOf(now));
-        return (Math.Max(s.DaySpent, dayFloor) + s.DayHeld, Math.Max(s.MonthSpent, monthFloor) + s.MonthHeld);
+        return inFlight
+            ? (Math.Max(s.DaySpent, dayFloor) + s.DayHeld, Math.Max(s.MonthSpent, monthFloor) + s.MonthHeld)
+            : (Math.Max(s.DaySpent, dayFloor), Math.Max(s.MonthSpent, monthFloor));
     }
 
     private SpendSources SharedSources()

@@ -29,7 +29,7 @@ public sealed class KillSwitchNotSharedException(Exception inner) : Exception(
 /// </summary>
 public sealed partial class SpendGuard
 {
-    private static readonly TimeSpan MaxWaitForRoom = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan MaxWaitForRoom = TimeSpan.FromSeconds(60);
     private readonly SpendLedger _ledger;
     private readonly IOptionsMonitor<CostControlOptions> _options;
     private readonly TimeProvider _clock;
@@ -100,16 +100,21 @@ public sealed partial class SpendGuard
         _logger.LogWarning("Kill switch {State}: operator-key LLM calls are {Effect}", paused ? "on" : "off", paused ? "paused" : "allowed again");
     }
 
-    /// <summary>Today's and this month's operator spend, calls in flight included at their worst case.</summary>
-    public (decimal Today, decimal Month) Totals()
+    /// <summary>
+    /// Today's and this month's operator spend (OpenRouter's figure as a floor); calls in flight are included at their
+    /// worst case unless <paramref name="inFlight"/> is false.
+    /// </summary>
+    public (decimal Today, decimal Month) Totals(bool inFlight = true)
     {
         if (_shared is not null)
-            return SharedTotals();
+            return SharedTotals(inFlight);
         lock (_gate)
         {
             RollOver(_clock.GetUtcNow());
             var (dayAbove, monthAbove) = ProviderAboveLedger();
-            return (_daySpent + _dayHeld + dayAbove, _monthSpent + _monthHeld + monthAbove);
+            return inFlight
+                ? (_daySpent + _dayHeld + dayAbove, _monthSpent + _monthHeld + monthAbove)
+                : (_daySpent + dayAbove, _monthSpent + monthAbove);
         }
     }
 

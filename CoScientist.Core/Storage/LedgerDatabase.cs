@@ -77,6 +77,7 @@ internal sealed class SqliteLedgerDatabase(string path) : LedgerDatabase
             CREATE INDEX IF NOT EXISTS cycles_started ON cycles(started_at);
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS alerts (key TEXT PRIMARY KEY, period TEXT NOT NULL, raised_at TEXT NOT NULL, message TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS calls_reserved ON calls(at) WHERE status = 'Reserved';
             """);
         command.ExecuteNonQuery();
         MigrateClientStarts(connection);
@@ -149,9 +150,11 @@ internal sealed class PostgresLedgerDatabase(PostgresDatabase database) : Ledger
         CREATE INDEX client_starts_ip ON client_starts(ip_hash, at);
         CREATE INDEX client_starts_browser ON client_starts(browser_hash, at);
         """,
-        // Operator alerts sent: the key is the claim, so several instances send each alert once.
+        // Operator alerts sent: the key is the claim, so several instances send each alert once. The open reservations'
+        // index keeps the sweep of abandoned ones from reading the whole (never trimmed) calls table.
         """
         CREATE TABLE alerts (key text PRIMARY KEY, period text NOT NULL, raised_at text COLLATE "C" NOT NULL, message text NOT NULL);
+        CREATE INDEX calls_reserved ON calls(at) WHERE status = 'Reserved';
         """,
     ];
 

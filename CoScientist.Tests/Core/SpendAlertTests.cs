@@ -79,8 +79,30 @@ public sealed class SpendAlertTests : IAsyncLifetime
 
         Assert.Equal(LimitKind.DailySpend, refused.Block?.Kind);
         Assert.Equal(2, Sent().Count);
-        Assert.Contains("daily spending cap on the shared OpenRouter key is reached (2026-03-10 UTC): $0.90 of $1.00 spent; operator-key calls are refused", Sent()[1]);
+        Assert.Contains("daily spending cap on the shared OpenRouter key refused a call (2026-03-10 UTC): $0.90 of $1.00 spent, and the calls in flight plus that one's worst case would pass the cap", Sent()[1]);
         Assert.Equal(["spend:daily:2026-03-10:100"], alerts.Active().Select(a => a.Key));
+    }
+
+    [Fact]
+    public async Task CallsStillInFlight_DoNotCountAsSpent_SoNoAlertSaysMoneyIsGoneThatIsOnlyHeld()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 10, 12, 0, 0, TimeSpan.Zero));
+        await using var app = Process(clock);
+        var alerts = app.GetRequiredService<SpendAlerts>();
+        var guard = app.GetRequiredService<SpendGuard>();
+        await SpendAsync(app, 0.20m, clock);
+        var inFlight = new List<SpendReservation>();
+        for (var i = 0; i < 6; i++) // $0.60 held at the calls' worst case: the caps count it, an alert must not
+            inFlight.Add(await guard.ReserveAsync(new CallReservation(clock.GetUtcNow(), "s", "c", "google/gemini-2.5-flash", null, KeyKind.Operator, 0.10m), CancellationToken.None));
+
+        alerts.Check();
+        Assert.Empty(Sent());
+
+        foreach (var reservation in inFlight) // they settle for less than they held
+            guard.Settle(reservation, new LlmUsage("google/gemini-2.5-flash", null, 10, 10, 0.06m, "gen", Succeeded: true), error: null);
+        alerts.Check();
+        Assert.Single(Sent());
+        Assert.Contains("is 50% used (2026-03-10 UTC): $0.56 of $1.00 spent", Sent()[0]);
     }
 
     [Fact]

@@ -62,9 +62,9 @@ public static class Axe
         await Wait.UntilAsync(() => page.EvaluateAsync<bool>(SettledScript), TimeSpan.FromSeconds(10));
     }
 
-    // MudBlazor eases colours over a few hundred milliseconds; a scan in between would measure a blend of the two
-    // themes. Endless animations (a spinner) never settle and do not matter here.
-    private const string SettledScript =
+    // MudBlazor eases colours over a few hundred milliseconds (after a theme switch, and as a tab's panel comes in); a
+    // scan in between would measure a blend. Endless animations (a spinner) never settle and do not matter here.
+    public const string SettledScript =
         "() => document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)";
 
     // The page background's luminance says which palette MudBlazor applied.

@@ -26,7 +26,7 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
     private int _round;
 
     /// <summary>How long a reservation may stay open (AbandonedReservationSweep.Window for these settings).</summary>
-    public TimeSpan Window => TimeSpan.FromSeconds(timeoutSeconds) + CoScientist.Core.Cost.AbandonedReservationSweep.Margin;
+    public TimeSpan Window => CoScientist.Core.Cost.AbandonedReservationSweep.WindowFor(timeoutSeconds);
 
     private Task<AppProcess> StartAppAsync() => AppProcess.StartAsync(new Dictionary<string, string>
     {

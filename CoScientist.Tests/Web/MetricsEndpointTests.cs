@@ -15,7 +15,9 @@ namespace CoScientist.Tests.Web;
 /// <summary>What an operator's Prometheus scrapes: call latency and errors per model and step, session durations, refused models.</summary>
 public sealed class MetricsEndpointTests
 {
-    private const string Model = "google/gemini-2.5-flash";
+    // A model no other test calls: the meter is process-wide and test classes run in parallel, so a series another
+    // test fed would let this one pass with the recording broken.
+    private const string Model = "qwen/qwen3.7-flash";
 
     [Fact]
     public async Task Metrics_CarryCallLatencyAndErrorsPerModelAndStep_SessionDurations_AndRefusedModels()
