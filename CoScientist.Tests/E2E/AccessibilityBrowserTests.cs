@@ -38,7 +38,8 @@ public sealed class AccessibilityBrowserTests(AccessibilityFixture app) : IClass
         var names = (await tabs.AllTextContentsAsync()).Select(n => n.Trim()).ToList();
         Assert.Equal(["Hypotheses", "Ranking", "Tournament", "Proximity", "Literature", "In the loop", "Meta-review"], names);
         // Theme by theme, then tab by tab: a theme switch waits for the page's colour transitions, so two switches
-        // rather than fourteen.
+        // rather than fourteen. The whole page is scanned on the first tab; on the others only the tab panel, the one
+        // part that changed (the tab bar's selected style is the same on every tab).
         var found = "";
         foreach (var dark in new[] { false, true })
         {
@@ -49,7 +50,10 @@ public sealed class AccessibilityBrowserTests(AccessibilityFixture app) : IClass
                 await tab.ClickAsync();
                 await Assertions.Expect(tab).ToHaveAttributeAsync("aria-selected", "true");
                 await Wait.UntilAsync(() => page.EvaluateAsync<bool>(Axe.SettledScript), TimeSpan.FromSeconds(10));
-                found += await Axe.SeriousViolationsAsync(page, $"the {name} tab of a finished cycle, {(dark ? "dark" : "light")} theme");
+                var view = $"the {name} tab of a finished cycle, {(dark ? "dark" : "light")} theme";
+                found += name == names[0]
+                    ? await Axe.SeriousViolationsAsync(page, view)
+                    : await Axe.SeriousViolationsAsync(page.GetByRole(AriaRole.Tabpanel).Filter(new() { Visible = true }), view);
             }
         }
         AssertNone(found);

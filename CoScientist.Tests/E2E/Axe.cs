@@ -21,9 +21,14 @@ public static class Axe
     /// Every serious or critical violation on the page as it is now, described for the developer who fixes it
     /// (rule, impact, help, and each distinct problem with an element that has it); empty when there is none.
     /// </summary>
-    public static async Task<string> SeriousViolationsAsync(IPage page, string view)
+    public static Task<string> SeriousViolationsAsync(IPage page, string view) => DescribeAsync(page.RunAxe(Wcag21AA()), view);
+
+    /// <summary>As <see cref="SeriousViolationsAsync(IPage, string)"/>, for one part of the page (what changed since a whole-page scan).</summary>
+    public static Task<string> SeriousViolationsAsync(ILocator part, string view) => DescribeAsync(part.RunAxe(Wcag21AA()), view);
+
+    private static async Task<string> DescribeAsync(Task<AxeResult> scan, string view)
     {
-        var result = await page.RunAxe(Wcag21AA());
+        var result = await scan;
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         if (serious.Count == 0) return "";
         var text = new StringBuilder($"\nIn {view}:");
