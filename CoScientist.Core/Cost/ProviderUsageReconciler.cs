@@ -71,7 +71,11 @@ public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard
         if (cancellationToken.IsCancellationRequested)
             return;
         var answered = clock.GetUtcNow();
-        credit.Observe(read, answered); // the same answer tells the key's remaining credit
+        // The same answer tells the key's remaining credit; a management key, if set, also reads the account's balance.
+        var account = openRouter.Value.ManagementKey is { Length: > 0 } management ? await keys.ReadCreditsAsync(management, cancellationToken) : null;
+        if (cancellationToken.IsCancellationRequested)
+            return;
+        credit.Observe(read, account, answered);
         if (read.Info is not { } info || info.UsageDaily is null && info.UsageMonthly is null)
         {
             var reason = read.Error ?? "the answer has no usage_daily or usage_monthly";

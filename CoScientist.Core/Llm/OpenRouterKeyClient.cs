@@ -17,6 +17,15 @@ public sealed record KeyInfo(decimal? LimitRemaining, bool IsFreeTier, decimal? 
     public decimal? Usage { get; init; }
 }
 
+/// <summary>The account's credit as GET /credits tells it: all ever bought, and all ever used, in USD.</summary>
+public sealed record AccountCredit(decimal TotalCredits, decimal TotalUsage)
+{
+    public decimal Remaining => TotalCredits - TotalUsage;
+}
+
+/// <summary>A GET /credits answer: the account's figures, or why there are none (HTTP status or error type; never the key).</summary>
+public sealed record CreditsRead(AccountCredit? Credit, HttpStatusCode? Status, string? Error);
+
 /// <summary>A GET /key answer: the key's figures, or why there are none (HTTP status or error type; never the key).</summary>
 public sealed record KeyRead(KeyInfo? Info, HttpStatusCode? Status, string? Error);
 
@@ -52,7 +61,28 @@ public sealed class OpenRouterKeyClient(HttpClient http, IOptions<OpenRouterOpti
     /// <summary>Reads a key's figures. Never throws for OpenRouter's sake: a failure comes back as its status or error type.</summary>
     public async Task<KeyRead> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.Value.BaseUri, "key"));
+        var (data, status, error) = await GetDataAsync("key", key, cancellationToken);
+        return data is { } d
+            ? new KeyRead(new KeyInfo(Number(d, "limit_remaining"), d.TryGetProperty("is_free_tier", out var f) && f.ValueKind == JsonValueKind.True,
+                Number(d, "usage_daily"), Number(d, "usage_monthly")) { Limit = Number(d, "limit"), Usage = Number(d, "usage") }, status, null)
+            : new KeyRead(null, status, error);
+    }
+
+    /// <summary>Reads the account's credit with a management key (GET /credits); never throws for OpenRouter's sake.</summary>
+    public async Task<CreditsRead> ReadCreditsAsync(string managementKey, CancellationToken cancellationToken = default)
+    {
+        var (data, status, error) = await GetDataAsync("credits", managementKey, cancellationToken);
+        if (data is not { } d)
+            return new CreditsRead(null, status, error);
+        return Number(d, "total_credits") is { } bought && Number(d, "total_usage") is { } used
+            ? new CreditsRead(new AccountCredit(bought, used), status, null)
+            : new CreditsRead(null, status, "the answer has no total_credits or total_usage");
+    }
+
+    /// <summary>GET {path} with the given key: its "data" object (cloned), or the HTTP status or error type that stood in the way.</summary>
+    private async Task<(JsonElement? Data, HttpStatusCode? Status, string? Error)> GetDataAsync(string path, string key, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.Value.BaseUri, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         try
         {
@@ -60,21 +90,18 @@ public sealed class OpenRouterKeyClient(HttpClient http, IOptions<OpenRouterOpti
             timeout.CancelAfter(TimeSpan.FromSeconds(15));
             using var response = await http.SendAsync(request, timeout.Token);
             if (!response.IsSuccessStatusCode)
-                return new KeyRead(null, response.StatusCode, $"HTTP {(int)response.StatusCode}");
+                return (null, response.StatusCode, $"HTTP {(int)response.StatusCode}");
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
-            var data = doc.RootElement.GetProperty("data");
-            return new KeyRead(new KeyInfo(Number(data, "limit_remaining"), data.TryGetProperty("is_free_tier", out var f) && f.ValueKind == JsonValueKind.True,
-                Number(data, "usage_daily"), Number(data, "usage_monthly")) { Limit = Number(data, "limit"), Usage = Number(data, "usage") },
-                response.StatusCode, null);
+            return (doc.RootElement.GetProperty("data").Clone(), response.StatusCode, null);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             var error = ex is HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } h ? $"{ex.GetType().Name} ({h.HttpRequestError})"
                 : ex is TaskCanceledException && !cancellationToken.IsCancellationRequested ? "timed out" : ex.GetType().Name;
-            return new KeyRead(null, null, error);
+            return (null, null, error);
         }
     }
 
     private static decimal? Number(JsonElement data, string name) =>
-        data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDecimal() : null;
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDecimal() : null;
 }

@@ -15,6 +15,14 @@ public sealed class OpenRouterOptions
     [ConfigurationKeyName("OPENROUTER_API_KEY"), Display(Name = "OPENROUTER_API_KEY")]
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// An optional OpenRouter management key, from the OPENROUTER_MANAGEMENT_KEY environment variable only: with it the
+    /// account's credit balance (GET /credits, which only a management key may read) is watched as well as the key's own
+    /// limit, so an account running dry is noticed even when the shared key has no limit. Never logged or shown.
+    /// </summary>
+    [ConfigurationKeyName("OPENROUTER_MANAGEMENT_KEY"), Display(Name = "OPENROUTER_MANAGEMENT_KEY")]
+    public string? ManagementKey { get; set; }
+
     [ConfigurationKeyName("openrouter_app_url"), Display(Name = "openrouter_app_url")]
     public string AppUrl { get; set; } = "https://github.com/coscientist/coscientist";
 

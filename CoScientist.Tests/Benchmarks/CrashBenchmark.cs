@@ -8,14 +8,17 @@ namespace CoScientist.Tests.Benchmarks;
 /// <summary>
 /// kill -9 during 20 running cycles, ten times in a row on one DATA_DIR: the app runs as its own process, visitors
 /// start their cycles in real Chromium (one browser, a context each), the fake OpenRouter answers after 1.5 s and
-/// counts what it charges, replies lost with the process included. After each restart: does the ledger hold at least
+/// counts what it charges, replies lost with the process included. The fake holds its answers until all twenty cycles
+/// have started (each from its own tab, closed once the cycle runs), then answers, and the kill comes once every cycle
+/// has had an answer and more calls are in flight. After each restart: does the ledger hold at least
 /// what was charged, is any reservation left open past its window, do the running cycles show as interrupted?
 /// </summary>
 public static class CrashBenchmark
 {
     public static async Task<bool> RunAsync(int rounds = 10, int cycles = 20)
     {
-        const int timeoutSeconds = 10;
+        // Long enough for the held first calls to outlast the start of all the cycles on a busy machine.
+        const int timeoutSeconds = 90;
         Console.WriteLine($"Crashes: {rounds} rounds of kill -9 during {cycles} cycles started from Chromium, one DATA_DIR, fake latency 1.5 s, " +
                           $"openrouter_timeout_seconds {timeoutSeconds}");
         await using var openRouter = await FakeOpenRouterServer.StartAsync(seed: 29);

@@ -15,10 +15,11 @@ public sealed class KeyCreditAlertTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private ServiceProvider Process(string? keyLowUsd = "5", string? key = FakeOpenRouterServer.ValidKey) => CoreHarness.Create(_server,
+    private ServiceProvider Process(string? keyLowUsd = "5", string? key = FakeOpenRouterServer.ValidKey, string? managementKey = null) => CoreHarness.Create(_server,
         new Dictionary<string, string?>
         {
             ["OPENROUTER_API_KEY"] = key,
+            ["OPENROUTER_MANAGEMENT_KEY"] = managementKey,
             ["alerts:key_low_usd"] = keyLowUsd,
             ["cost_control:daily_spending_limit_usd"] = "20",
         }, _logs);
@@ -113,5 +114,69 @@ public sealed class KeyCreditAlertTests : IAsyncLifetime
         Assert.Equal("HTTP 503", status.Failure?.Reason);
         Assert.Equal(8.75m, status.Last?.Remaining);
         Assert.DoesNotContain(_logs.Lines, l => l.Contains(FakeOpenRouterServer.ValidKey));
+    }
+
+    [Fact]
+    public async Task WithAManagementKey_AnAccountRunningDry_AlertsEvenThoughTheKeyHasNoLimit_AndATopUpRearmsIt()
+    {
+        await using var app = Process(keyLowUsd: "5", managementKey: FakeOpenRouterServer.ManagementKey);
+        var reconciler = app.GetRequiredService<ProviderUsageReconciler>();
+        _server.KeyLimit = null;
+        _server.AccountCredits = 20m;
+
+        _server.AccountUsage = 14m; // $6 left
+        await reconciler.RefreshAsync();
+        Assert.Empty(Sent());
+        _server.AccountUsage = 17m; // $3 left
+        await reconciler.RefreshAsync();
+        await reconciler.RefreshAsync();
+
+        var alert = Assert.Single(Sent());
+        Assert.Contains("The OpenRouter account behind the shared key is running out of credit: $3.00 of the $20.00 bought remains (alert below $5.00)", alert);
+        _server.AccountCredits = 70m; // topped up: $53 left
+        await reconciler.RefreshAsync();
+        Assert.Empty(app.GetRequiredService<SpendAlerts>().Active());
+        Assert.Equal(53m, app.GetRequiredService<KeyCreditWatch>().Status.Last!.Account!.Remaining);
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains(FakeOpenRouterServer.ManagementKey));
+    }
+
+    [Fact]
+    public async Task WhenTheKeysLimitHasMoreLeftThanTheAccount_TheAccountIsWhatTheAlertNames()
+    {
+        await using var app = Process(keyLowUsd: "5", managementKey: FakeOpenRouterServer.ManagementKey);
+        _server.KeyLimit = 100m;
+        _server.KeyUsage = 97m;       // $3 left on the key
+        _server.AccountCredits = 10m;
+        _server.AccountUsage = 8m;    // $2 left on the account: it runs out first
+
+        await app.GetRequiredService<ProviderUsageReconciler>().RefreshAsync();
+
+        Assert.Contains("account behind the shared key is running out of credit: $2.00 of the $10.00 bought", Assert.Single(Sent()));
+    }
+
+    [Fact]
+    public async Task WithoutAManagementKey_TheAccountsBalanceIsNeverAsked()
+    {
+        await using var app = Process(managementKey: null);
+
+        await app.GetRequiredService<ProviderUsageReconciler>().RefreshAsync();
+
+        Assert.Equal(0, _server.CreditsRequests);
+        Assert.False(app.GetRequiredService<KeyCreditWatch>().Status.WatchesAccount);
+    }
+
+    [Fact]
+    public async Task AManagementKeyOpenRouterRefuses_IsAFailedBalanceRead_AndTheKeysOwnLimitStillAlerts()
+    {
+        await using var app = Process(keyLowUsd: "5", managementKey: "sk-or-v1-not-a-management-key");
+        _server.KeyLimit = 10m;
+        _server.KeyUsage = 8m; // $2 left on the key
+
+        await app.GetRequiredService<ProviderUsageReconciler>().RefreshAsync();
+
+        var status = app.GetRequiredService<KeyCreditWatch>().Status;
+        Assert.Equal("HTTP 401", status.AccountFailure?.Reason);
+        Assert.Null(status.Last!.Account);
+        Assert.Contains("shared OpenRouter key is running out of credit: $2.00 of its $10.00 limit", Assert.Single(Sent()));
     }
 }

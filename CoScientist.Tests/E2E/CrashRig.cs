@@ -48,71 +48,90 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
         var round = ++_round;
         _app ??= await StartAppAsync();
         var requestsBefore = openRouter.Requests.Count;
-        var contexts = new List<IBrowserContext>();
+        var settledBefore = Ledger(Settled);
         var starting = Stopwatch.StartNew();
+        // The fake holds every answer until all the cycles have started: opening twenty pages on two cores takes longer
+        // than a whole cycle, and a cycle that finished before the kill proves nothing.
+        openRouter.Hold();
         try
         {
-            // A few visitors at a time open the page and start a cycle, as a busy minute would bring them.
+            // A few visitors at a time open the page, start a cycle and close the tab (the cycle runs on without it), as a
+            // busy minute would bring them; pages left open would take the cores the app needs.
             using var opening = new SemaphoreSlim(4);
-            var pages = await Task.WhenAll(Enumerable.Range(0, cycles).Select(async i =>
+            await Task.WhenAll(Enumerable.Range(0, cycles).Select(async i =>
             {
                 await opening.WaitAsync();
                 try
                 {
-                    var context = await browser.NewContextAsync();
-                    lock (contexts) contexts.Add(context);
-                    // Twenty pages and two app processes on a shared two-core machine: a page may take well over the default 30 s.
+                    await using var context = await browser.NewContextAsync();
                     context.SetDefaultTimeout(120_000);
                     context.SetDefaultNavigationTimeout(120_000);
-                    var page = await context.NewPageAsync();
-                    await StartCycleAsync(page, _app.BaseUrl, $"Round {round}, visitor {i}: why do some bacteria resist antibiotics faster?");
-                    return (Page: page, Path: new Uri(page.Url).AbsolutePath);
+                    await StartCycleAsync(await context.NewPageAsync(), _app.BaseUrl, $"Round {round}, visitor {i}: why do some bacteria resist antibiotics faster?");
                 }
                 finally
                 {
                     opening.Release();
                 }
             }));
-            starting.Stop();
-            var running = new List<(IPage Page, string Path)>();
-            foreach (var p in pages)
-                if (await p.Page.GetByTestId("cycle-status").GetAttributeAsync("data-state") == "running")
-                    running.Add(p);
-
-            // Pull the plug while calls are in flight, so some replies are lost with the process.
-            await Wait.UntilAsync(() => openRouter.InFlightRequests > 0, TimeSpan.FromSeconds(60));
-            await _app.KillAsync();
-            var killed = Stopwatch.StartNew();
-            await _app.DisposeAsync();
-            _app = null;
-            // Requests the dead process sent are still being answered (and charged) here; their replies go nowhere.
-            await Wait.UntilAsync(() => openRouter.InFlightRequests == 0, TimeSpan.FromSeconds(timeoutSeconds + 30));
-            var charged = openRouter.TotalCharged;
-            var callsCharged = openRouter.Requests.Skip(requestsBefore).Count(r => r.Fault == FaultKind.None);
-            var lostReplies = Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'");
-
-            var restart = Stopwatch.StartNew();
-            _app = await StartAppAsync();
-            restart.Stop();
-            var openAfterRestart = Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'");
-            var openPastWindow = OpenOlderThan(Window);
-            // Every reservation the dead process left is closed by the sweep within 1.5 windows of its reservation; no
-            // cycle runs now, so none may stay open (a timeout here fails the round).
-            var closing = Task.Run(async () =>
-            {
-                await Wait.UntilAsync(() => Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'") == 0, Window * 2 + TimeSpan.FromSeconds(30));
-                return killed.Elapsed;
-            });
-            var shown = await Task.WhenAll(running.Select(r => ShowsInterruptedAsync(r.Page, _app.BaseUrl + r.Path)));
-            var closedAfter = await closing;
-            return new CrashRound(round, pages.Length, running.Count, shown.Count(s => s), callsCharged, (int)lostReplies, charged,
-                LedgerUsd(), (int)openAfterRestart, (int)openPastWindow, closedAfter, restart.Elapsed, starting.Elapsed);
         }
         finally
         {
-            foreach (var context in contexts)
-                await context.CloseAsync();
+            openRouter.Release();
         }
+        starting.Stop();
+
+        // Pull the plug once every cycle has had an answer and calls are in flight again, so some replies are lost with
+        // the process and the cycles stand at different steps.
+        await Wait.UntilAsync(() => Ledger(Settled) - settledBefore >= cycles && openRouter.InFlightRequests > 0, TimeSpan.FromSeconds(120));
+        await _app.KillAsync();
+        var killed = Stopwatch.StartNew();
+        await _app.DisposeAsync();
+        _app = null;
+        // Requests the dead process sent are still being answered (and charged) here; their replies go nowhere.
+        await Wait.UntilAsync(() => openRouter.InFlightRequests == 0, TimeSpan.FromSeconds(timeoutSeconds + 30));
+        var charged = openRouter.TotalCharged;
+        var callsCharged = openRouter.Requests.Skip(requestsBefore).Count(r => r.Fault == FaultKind.None);
+        var lostReplies = Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'");
+        // What the dead process was running, as its research file says.
+        var running = RunningResearch();
+
+        var restart = Stopwatch.StartNew();
+        _app = await StartAppAsync();
+        restart.Stop();
+        var openAfterRestart = Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'");
+        var openPastWindow = OpenOlderThan(Window);
+        // Every reservation the dead process left is closed by the sweep within 1.5 windows of its reservation; no
+        // cycle runs now, so none may stay open (a timeout here fails the round).
+        var closing = Task.Run(async () =>
+        {
+            await Wait.UntilAsync(() => Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'") == 0, Window * 2 + TimeSpan.FromSeconds(30));
+            return killed.Elapsed;
+        });
+        var shown = 0;
+        await using (var context = await browser.NewContextAsync())
+        {
+            var page = await context.NewPageAsync();
+            foreach (var id in running)
+                if (await ShowsInterruptedAsync(page, $"{_app.BaseUrl}/r/{Uri.EscapeDataString(id)}"))
+                    shown++;
+        }
+        var closedAfter = await closing;
+        return new CrashRound(round, cycles, running.Count, shown, callsCharged, (int)lostReplies, charged,
+            LedgerUsd(), (int)openAfterRestart, (int)openPastWindow, closedAfter, restart.Elapsed, starting.Elapsed);
+    }
+
+    private const string Settled = "SELECT COUNT(*) FROM calls WHERE status <> 'Reserved'";
+
+    private List<string> RunningResearch()
+    {
+        using var connection = ReadOnly("research.db");
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id FROM research WHERE running_cycle IS NOT NULL";
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+            ids.Add(reader.GetString(0));
+        return ids;
     }
 
     private static async Task StartCycleAsync(IPage page, string baseUrl, string goal)
@@ -152,16 +171,22 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
     // Read-only and unpooled: the auditor never holds the file the app writes.
     private object? Query(string sql, params (string Name, object Value)[] parameters)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(dataDir, "ledger.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false,
-        }.ToString());
-        connection.Open();
+        using var connection = ReadOnly("ledger.db");
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
             command.Parameters.AddWithValue(name, value);
         return command.ExecuteScalar();
+    }
+
+    private SqliteConnection ReadOnly(string file)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDir, file), Mode = SqliteOpenMode.ReadOnly, Pooling = false,
+        }.ToString());
+        connection.Open();
+        return connection;
     }
 
     public async ValueTask DisposeAsync()

@@ -100,6 +100,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
             return ModelsUnavailable ? Results.StatusCode(503) : Results.Text(ModelsJson, "application/json");
         });
         _app.MapGet("/api/v1/key", (HttpContext http) => KeyInfo(http));
+        _app.MapGet("/api/v1/credits", (HttpContext http) => Credits(http));
         _app.MapPost("/api/v1/chat/completions", Chat);
         _app.MapGet("/api/v1/generation", (HttpContext http, string id) => Generation(http, id));
     }
@@ -162,6 +163,26 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     /// <summary>How many times GET /key was asked, with any key.</summary>
     public int KeyRequests => Volatile.Read(ref _keyRequests);
     private int _keyRequests;
+
+    /// <summary>The management key GET /credits accepts; as on OpenRouter, an ordinary API key is refused there.</summary>
+    public const string ManagementKey = "sk-or-v1-management-test-key";
+
+    /// <summary>The account's balance GET /credits reports: all credit ever bought, and all ever used.</summary>
+    public decimal AccountCredits { get; set; } = 100m;
+    public decimal AccountUsage { get; set; } = 25.75m;
+
+    public int CreditsRequests => Volatile.Read(ref _creditsRequests);
+    private int _creditsRequests;
+
+    private IResult Credits(HttpContext http)
+    {
+        Interlocked.Increment(ref _creditsRequests);
+        if (KeyInfoUnavailable)
+            return Results.Json(new { error = new { code = 503, message = "Service Unavailable" } }, statusCode: 503);
+        return Bearer(http) == ManagementKey
+            ? Results.Json(new { data = new { total_credits = AccountCredits, total_usage = AccountUsage } })
+            : Results.Json(new { error = new { code = 401, message = "Only management keys can perform this operation" } }, statusCode: 401);
+    }
 
     private IResult KeyInfo(HttpContext http)
     {

@@ -22,10 +22,11 @@ public sealed class AdminAlertsTests : MudTestContext
         await _server.DisposeAsync();
     }
 
-    private void AddServices(string? operatorKey = FakeOpenRouterServer.ValidKey) => AddAppServices(new Dictionary<string, string?>
+    private void AddServices(string? operatorKey = FakeOpenRouterServer.ValidKey, string? managementKey = null) => AddAppServices(new Dictionary<string, string?>
     {
         ["openrouter_base_url"] = _server.BaseUrl,
         ["OPENROUTER_API_KEY"] = operatorKey,
+        ["OPENROUTER_MANAGEMENT_KEY"] = managementKey,
         ["cost_control:daily_spending_limit_usd"] = "2",
         ["cost_control:monthly_spending_limit_usd"] = "100",
         ["alerts:key_low_usd"] = "5",
@@ -94,6 +95,33 @@ public sealed class AdminAlertsTests : MudTestContext
 
         cut.WaitForAssertion(() => Assert.Equal("no limit set", cut.Find("[data-testid=key-remaining]").TextContent));
         Assert.Empty(cut.FindAll("[data-testid=spend-alert]"));
+    }
+
+    [Fact]
+    public async Task WithAManagementKey_TheAccountsBalanceIsShown_AndWithoutOneThePageSaysHowToWatchIt()
+    {
+        AddServices(managementKey: FakeOpenRouterServer.ManagementKey);
+        _server.AccountCredits = 100m;
+        _server.AccountUsage = 25.75m;
+        await Services.GetRequiredService<ProviderUsageReconciler>().RefreshAsync();
+
+        var cut = Render<AdminPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("Account balance: $74.25 of $100.00 bought.", cut.Find("[data-testid=account-remaining]").TextContent));
+        Assert.DoesNotContain(FakeOpenRouterServer.ManagementKey, cut.Markup);
+    }
+
+    [Fact]
+    public async Task WithoutAManagementKey_AKeyWithoutALimit_IsSaidToHaveNothingWatchingTheAccount()
+    {
+        AddServices();
+        _server.KeyLimit = null;
+        await Services.GetRequiredService<ProviderUsageReconciler>().RefreshAsync();
+
+        var cut = Render<AdminPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("set OPENROUTER_MANAGEMENT_KEY to watch it (this key has no limit of its own",
+            cut.Find("[data-testid=account-remaining]").TextContent));
     }
 
     [Fact]
