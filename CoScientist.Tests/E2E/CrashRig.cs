@@ -53,20 +53,31 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
         // The fake holds every answer until all the cycles have started: opening twenty pages on two cores takes longer
         // than a whole cycle, and a cycle that finished before the kill proves nothing.
         openRouter.Hold();
+        var visitors = new Dictionary<string, IBrowserContext>();
         try
         {
             // A few visitors at a time open the page, start a cycle and close the tab (the cycle runs on without it), as a
-            // busy minute would bring them; pages left open would take the cores the app needs.
+            // busy minute would bring them; tabs left open would take the cores the app needs. Each visitor keeps its
+            // browser context (its cookies: the research is its own) to look at the research again after the restart.
             using var opening = new SemaphoreSlim(4);
             await Task.WhenAll(Enumerable.Range(0, cycles).Select(async i =>
             {
                 await opening.WaitAsync();
                 try
                 {
-                    await using var context = await browser.NewContextAsync();
+                    var context = await browser.NewContextAsync();
+                    lock (visitors) visitors[$"visitor {i}"] = context;
                     context.SetDefaultTimeout(120_000);
                     context.SetDefaultNavigationTimeout(120_000);
-                    await StartCycleAsync(await context.NewPageAsync(), _app.BaseUrl, $"Round {round}, visitor {i}: why do some bacteria resist antibiotics faster?");
+                    var page = await context.NewPageAsync();
+                    await StartCycleAsync(page, _app.BaseUrl, $"Round {round}, visitor {i}: why do some bacteria resist antibiotics faster?");
+                    var id = new Uri(page.Url).Segments[^1];
+                    lock (visitors)
+                    {
+                        visitors.Remove($"visitor {i}");
+                        visitors[id] = context;
+                    }
+                    await page.CloseAsync();
                 }
                 finally
                 {
@@ -74,18 +85,40 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
                 }
             }));
         }
-        finally
+        catch
         {
             openRouter.Release();
+            await CloseAsync(visitors.Values);
+            throw;
         }
+        openRouter.Release();
         starting.Stop();
+        try
+        {
+            return await KillAndRestartAsync(round, cycles, visitors, requestsBefore, settledBefore, starting.Elapsed);
+        }
+        finally
+        {
+            await CloseAsync(visitors.Values);
+        }
+    }
 
+    private static async Task CloseAsync(IEnumerable<IBrowserContext> contexts)
+    {
+        foreach (var context in contexts.ToList())
+            await context.CloseAsync();
+    }
+
+    private async Task<CrashRound> KillAndRestartAsync(int round, int cycles, Dictionary<string, IBrowserContext> visitors, int requestsBefore,
+        long settledBefore, TimeSpan starting)
+    {
+        var app = _app ?? throw new InvalidOperationException("The app is not running.");
         // Pull the plug once every cycle has had an answer and calls are in flight again, so some replies are lost with
         // the process and the cycles stand at different steps.
         await Wait.UntilAsync(() => Ledger(Settled) - settledBefore >= cycles && openRouter.InFlightRequests > 0, TimeSpan.FromSeconds(120));
-        await _app.KillAsync();
+        await app.KillAsync();
         var killed = Stopwatch.StartNew();
-        await _app.DisposeAsync();
+        await app.DisposeAsync();
         _app = null;
         // Requests the dead process sent are still being answered (and charged) here; their replies go nowhere.
         await Wait.UntilAsync(() => openRouter.InFlightRequests == 0, TimeSpan.FromSeconds(timeoutSeconds + 30));
@@ -107,17 +140,14 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
             await Wait.UntilAsync(() => Ledger("SELECT COUNT(*) FROM calls WHERE status = 'Reserved'") == 0, Window * 2 + TimeSpan.FromSeconds(30));
             return killed.Elapsed;
         });
+        // Each owner looks at its research again, one tab at a time (a research is shown in full to its owner only).
         var shown = 0;
-        await using (var context = await browser.NewContextAsync())
-        {
-            var page = await context.NewPageAsync();
-            foreach (var id in running)
-                if (await ShowsInterruptedAsync(page, $"{_app.BaseUrl}/r/{Uri.EscapeDataString(id)}"))
-                    shown++;
-        }
+        foreach (var id in running)
+            if (visitors.TryGetValue(id, out var owner) && await ShowsInterruptedAsync(owner, $"{_app.BaseUrl}/r/{Uri.EscapeDataString(id)}"))
+                shown++;
         var closedAfter = await closing;
         return new CrashRound(round, cycles, running.Count, shown, callsCharged, (int)lostReplies, charged,
-            LedgerUsd(), (int)openAfterRestart, (int)openPastWindow, closedAfter, restart.Elapsed, starting.Elapsed);
+            LedgerUsd(), (int)openAfterRestart, (int)openPastWindow, closedAfter, restart.Elapsed, starting);
     }
 
     private const string Settled = "SELECT COUNT(*) FROM calls WHERE status <> 'Reserved'";
@@ -144,8 +174,9 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
         await page.WaitForURLAsync(ResearchPath(), new() { Timeout = 60_000 });
     }
 
-    private static async Task<bool> ShowsInterruptedAsync(IPage page, string url)
+    private static async Task<bool> ShowsInterruptedAsync(IBrowserContext owner, string url)
     {
+        var page = await owner.NewPageAsync();
         await page.GotoAsync(url);
         try
         {
@@ -155,6 +186,10 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
         catch (PlaywrightException)
         {
             return false;
+        }
+        finally
+        {
+            await page.CloseAsync();
         }
     }
 
