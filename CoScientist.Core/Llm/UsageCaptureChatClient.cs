@@ -28,7 +28,8 @@ public sealed class UsageCaptureChatClient(IChatClient innerClient, ILogger<Usag
         var sawCost = false;
         try
         {
-            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
+            // The inner client itself: this class's own stream is its whole answer.
+            await foreach (var update in InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken))
             {
                 generationId ??= update.ResponseId;
                 answeredBy ??= update.ModelId;
