@@ -17,7 +17,8 @@ public sealed class CatalogWithLocalModel(IModelCatalog real, string id) : IMode
         if (_last is { } last && ReferenceEquals(last.Real, snapshot))
             return last.With; // the same snapshot while the real one is unchanged, as the model policy's cache expects
         var local = new ModelInfo(id, id + " (local)", 0m, 0m, 8192, null, new HashSet<string>()) { IsLocal = true };
-        var with = snapshot with { Models = [.. snapshot.Models, local] };
+        // Not `snapshot with { Models = ... }`: that would copy the snapshot's id index along with the old list.
+        var with = new ModelCatalogSnapshot([.. snapshot.Models, local], snapshot.IsLive, snapshot.FetchedAt, snapshot.Error);
         _last = (snapshot, with);
         return with;
     }
