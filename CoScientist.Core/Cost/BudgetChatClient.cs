@@ -11,7 +11,7 @@ namespace CoScientist.Core.Cost;
 /// before the call, and settles it with OpenRouter's actual usage.cost afterwards. A call gives its reservation back
 /// only when we know OpenRouter never accepted it (an HTTP error, or it was never reached); a call lost after it may
 /// have been sent (reset, cut stream, timeout, cancelled mid-answer) keeps its worst case until OpenRouter confirms its
-/// cost through the <see cref="CallReconciler"/>. A local model's call costs nothing and has nothing to confirm.
+/// cost through the <see cref="CallReconciler"/>. A local model's usage comes reported at $0, so it has nothing to confirm.
 /// </summary>
 public sealed class BudgetChatClient(IChatClient innerClient, SpendGuard guard, ModelPolicy policy, TimeProvider clock,
     CallReconciler? reconciler = null) : WholeAnswerChatClient(innerClient)
@@ -43,7 +43,7 @@ public sealed class BudgetChatClient(IChatClient innerClient, SpendGuard guard, 
             // OpenRouter bills nothing for a request it refused with an HTTP error or never received. A call
             // that broke or was cancelled after it may have been sent may have been billed for tokens we never
             // saw: without a reported cost it stays counted at its worst case rather than risk undercounting.
-            var neverCharged = ex is LlmException { NeverCharged: true } || call.IsLocal;
+            var neverCharged = ex is LlmException { NeverCharged: true };
             var costKnown = call.Usage is { CostReported: true };
             var keep = !neverCharged && !costKnown;
             guard.Settle(reservation, call.Usage, ex is LlmException llm ? llm.Kind.ToString() : ex is OperationCanceledException ? "Cancelled" : ex.GetType().Name,
@@ -54,7 +54,7 @@ public sealed class BudgetChatClient(IChatClient innerClient, SpendGuard guard, 
         }
         // Outside the try: the answer is paid for, so a failing settlement must neither discard it nor settle the call twice.
         var usage = call.Usage;
-        var unconfirmed = usage is not { CostReported: true } && !call.IsLocal;
+        var unconfirmed = usage is not { CostReported: true };
         guard.Settle(reservation, usage, error: null, keepReservation: unconfirmed);
         if (unconfirmed && usage?.GenerationId is { Length: > 0 } answeredId)
             reconciler?.Enqueue(reservation, answeredId, requested);
