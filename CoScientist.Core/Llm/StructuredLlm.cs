@@ -13,8 +13,8 @@ public sealed class LlmOutputException(string message) : Exception(message);
 /// <summary>
 /// Asks the gateway's <see cref="IChatClient"/> for JSON in the strongest form the model takes (see
 /// <see cref="ResponseFormatFallback"/>; a form refused with a 400 is lowered and asked again at once), recovers fenced
-/// or truncated answers, and asks once more when the answer still cannot be read or the stream broke. A connection lost mid-call is retried with the
-/// same backoff as a 5xx, as a new call: the lost one settles on its own (it may have been charged).
+/// or truncated answers, and asks once more when the answer still cannot be read or the stream broke. A connection lost
+/// mid-call is retried with the same backoff as a 5xx, as a new call: the lost one settles on its own (it may have been charged).
 /// Each agent supplies only its schema and mapper.
 /// </summary>
 public sealed class StructuredLlm(IChatClient chat, IModelCatalog catalog, ResponseFormatFallback formats, IOptions<OpenRouterOptions> options,

@@ -84,6 +84,18 @@ public sealed class ChatPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public void AVisitorsKey_IsLeftOut_WhenTheCallsFactsAreSerialised()
+    {
+        // Anything that serialises a call's options (a cache, a log formatter) meets the call's facts, not its key.
+        var call = new LlmCall(new LlmCallContext { SessionId = "s-1", KeyKind = KeyKind.Visitor, VisitorApiKey = VisitorKey }, CycleStep.Ranking);
+
+        var json = System.Text.Json.JsonSerializer.Serialize(call.Context) + call;
+
+        Assert.Contains("s-1", json);
+        Assert.DoesNotContain(VisitorKey, json);
+    }
+
+    [Fact]
     public async Task ALocalModelsCall_SendsNoOpenRouterHeaders_AndSettlesAtZero_WithoutWarningOrLookups()
     {
         _server.SendsCost = false; // a local server reports tokens, never a price
