@@ -9,9 +9,9 @@ namespace CoScientist.Core.Llm;
 
 /// <summary>
 /// The innermost client: the official OpenAI SDK's <see cref="ChatClient"/> as an <see cref="IChatClient"/>
-/// (Microsoft.Extensions.AI.OpenAI), on the key the call is paid with: the operator's, made once, or a visitor's own,
+/// (Microsoft.Extensions.AI.OpenAI), on the key the call is paid with: the operator's, made once (with and without OpenRouter's headers), or a visitor's own,
 /// made for the call. The SDK's pipeline carries our retry policy and attempt tracking; OpenRouter's attribution
-/// headers go only to OpenRouter, never to a local server. It also says two things the way OpenRouter wants them.
+/// headers go only to OpenRouter, never to a local server; max_tokens and our schemas go as OpenRouter documents them.
 /// </summary>
 public sealed class OpenRouterChatClient : IChatClient
 {
