@@ -9,9 +9,10 @@ namespace CoScientist.Core.Llm;
 
 /// <summary>
 /// The innermost client: the official OpenAI SDK's <see cref="ChatClient"/> as an <see cref="IChatClient"/>
-/// (Microsoft.Extensions.AI.OpenAI), on the key the call is paid with: the operator's, made once (with and without OpenRouter's headers), or a visitor's own,
-/// made for the call. The SDK's pipeline carries our retry policy and attempt tracking; OpenRouter's attribution
-/// headers go only to OpenRouter, never to a local server; max_tokens and our schemas go as OpenRouter documents them.
+/// (Microsoft.Extensions.AI.OpenAI), on the key the call is paid with: the operator's, made once (with and without
+/// OpenRouter's headers), or a visitor's own, made for the call. The SDK's pipeline carries our retry policy and attempt
+/// tracking; OpenRouter's attribution headers go only to OpenRouter, never to a local server; max_tokens and our
+/// schemas go as OpenRouter documents them.
 /// </summary>
 public sealed class OpenRouterChatClient : IChatClient
 {
