@@ -25,7 +25,7 @@ namespace CoScientist.Core;
 
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>The science and the money: options, the layered LLM client, the catalogue, the agents.</summary>
+    /// <summary>The science and the money: options, the LLM gateway's IChatClient pipeline, the catalogue, the agents.</summary>
     public static IServiceCollection AddCoScientistCore(this IServiceCollection services)
     {
         services.AddOptions<ResearchOptions>().BindConfiguration("").ValidateDataAnnotations().ValidateOnStart();
@@ -91,24 +91,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ProviderUsageReconciler>());
         AddAlerts(services);
 
-        // The client is composed once, as layers around the SDK; per-user facts ride on each request:
-        // the cycle's parallel bound, then the model policy with budget and ledger, then the timing layer, then OpenRouter.
-        services.AddSingleton<OpenRouterChatClient>(sp => new OpenRouterChatClient(
-            sp.GetRequiredService<IOptions<OpenRouterOptions>>(),
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient("openrouter"),
-            sp.GetRequiredService<ILogger<OpenRouterChatClient>>(),
-            sp.GetRequiredService<TimeProvider>()));
-        // The model policy is enforced once per call, in the budget layer, which needs the resolved model's prices
-        // anyway; CycleAdmission asks the same policy before a cycle starts, to say so in words.
-        services.AddSingleton<ILlmClient>(sp =>
-        {
-            ILlmClient client = sp.GetRequiredService<OpenRouterChatClient>();
-            client = new MeasuredLlmClient(client, sp.GetRequiredService<CallHealth>(), sp.GetRequiredService<TimeProvider>());
-            client = new BudgetedLlmClient(client, sp.GetRequiredService<SpendGuard>(), sp.GetRequiredService<ModelPolicy>(),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CallReconciler>());
-            return new ConcurrencyLimitedLlmClient(client);
-        });
-        services.AddSingleton<StructuredLlm>();
+        services.AddLlmGateway();
         services.AddSingleton<CallHealth>();
         services.AddSingleton<RefusedModels>();
 

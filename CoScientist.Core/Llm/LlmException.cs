@@ -31,6 +31,8 @@ public sealed class LlmException(LlmErrorKind kind, string message, int? statusC
     public Cost.LimitBlock? Block { get; init; }
     public int? StatusCode { get; } = statusCode;
 
+    /// <summary>What the provider said about the refusal, as it said it (a 400 naming response_format lowers the model's format).</summary>
+    public string? ProviderMessage { get; init; }
 
     /// <summary>Failures that will hit every call of the cycle alike, so the cycle should stop.</summary>
     public bool StopsCycle => Kind is LlmErrorKind.NotConfigured or LlmErrorKind.Unauthorized
@@ -53,16 +55,17 @@ public sealed class LlmException(LlmErrorKind kind, string message, int? statusC
     public static LlmException FromStatus(int status, string? providerMessage, int attempts)
     {
         var detail = string.IsNullOrWhiteSpace(providerMessage) ? "" : $" OpenRouter said: {Trim(providerMessage)}";
-        return status switch
+        var (kind, message) = status switch
         {
-            401 => new(LlmErrorKind.Unauthorized, "OpenRouter rejected the API key (401). Check OPENROUTER_API_KEY or the key you entered." + detail, status),
-            402 => new(LlmErrorKind.OutOfCredits, "The OpenRouter account is out of credits or over its key's limit (402)." + detail, status),
-            403 => new(LlmErrorKind.Moderated, "OpenRouter's moderation refused this request (403)." + detail, status),
-            408 => new(LlmErrorKind.Timeout, $"The model did not answer in time (408) after {attempts} attempt(s).", status),
-            429 => new(LlmErrorKind.RateLimited, $"OpenRouter is rate-limiting requests (429); {attempts} attempt(s) did not get through." + detail, status),
-            >= 500 => new(LlmErrorKind.ProviderError, $"The model provider failed (HTTP {status}) after {attempts} attempt(s)." + detail, status),
-            _ => new(LlmErrorKind.ProviderError, $"OpenRouter refused the request (HTTP {status})." + detail, status),
+            401 => (LlmErrorKind.Unauthorized, "OpenRouter rejected the API key (401). Check OPENROUTER_API_KEY or the key you entered." + detail),
+            402 => (LlmErrorKind.OutOfCredits, "The OpenRouter account is out of credits or over its key's limit (402)." + detail),
+            403 => (LlmErrorKind.Moderated, "OpenRouter's moderation refused this request (403)." + detail),
+            408 => (LlmErrorKind.Timeout, $"The model did not answer in time (408) after {attempts} attempt(s)."),
+            429 => (LlmErrorKind.RateLimited, $"OpenRouter is rate-limiting requests (429); {attempts} attempt(s) did not get through." + detail),
+            >= 500 => (LlmErrorKind.ProviderError, $"The model provider failed (HTTP {status}) after {attempts} attempt(s)." + detail),
+            _ => (LlmErrorKind.ProviderError, $"OpenRouter refused the request (HTTP {status})." + detail),
         };
+        return new LlmException(kind, message, status) { ProviderMessage = providerMessage };
     }
 
     private static string Trim(string text) => text.Length <= 200 ? text : text[..200] + "…";

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using CoScientist.Core.Research;
 
 namespace CoScientist.Core.Llm;
@@ -9,15 +10,16 @@ public enum KeyKind { Operator, Visitor }
 public sealed record JsonSchemaSpec(string Name, JsonObject Schema);
 
 /// <summary>
-/// Who is calling and on whose money. Travels with every request so that the layers around the
-/// SDK (quotas, budget, ledger) never keep per-user facts in singleton fields.
+/// Who is calling and on whose money. Travels with every call (see <see cref="LlmCall"/>) so that the middleware
+/// around the SDK (quotas, budget, ledger) never keeps per-user facts in singleton fields.
 /// </summary>
 public sealed record LlmCallContext
 {
     public string SessionId { get; init; } = "anonymous";
     public string ClientHash { get; init; } = "unknown";
     public KeyKind KeyKind { get; init; } = KeyKind.Operator;
-    /// <summary>A visitor's own OpenRouter key; null means the operator's key. Never logged.</summary>
+    /// <summary>A visitor's own OpenRouter key; null means the operator's key. Never logged, traced or serialised.</summary>
+    [JsonIgnore]
     public string? VisitorApiKey { get; init; }
     public IUsageRecorder? Usage { get; init; }
     /// <summary>The cycle's bound on simultaneous calls; null means unbounded.</summary>
@@ -29,6 +31,7 @@ public sealed record LlmCallContext
 /// <summary>How the answer's JSON shape is asked for, by what the model supports.</summary>
 public enum ResponseFormatMode { JsonSchema, JsonObject, PromptOnly, Text }
 
+/// <summary>One agent call as the agents build it; <see cref="ChatRequests.CompleteAsync"/> turns it into a chat call.</summary>
 public sealed record LlmRequest
 {
     public required string Model { get; init; }
@@ -60,9 +63,4 @@ public sealed record LlmResponse(string Text, LlmUsage Usage, string? FinishReas
 public interface IUsageRecorder
 {
     void Record(LlmUsage usage);
-}
-
-public interface ILlmClient
-{
-    Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CoScientist.Core.Models;
 using CoScientist.Core.Telemetry;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,33 +11,45 @@ namespace CoScientist.Core.Llm;
 public sealed class LlmOutputException(string message) : Exception(message);
 
 /// <summary>
-/// Asks for JSON in the strongest form the model supports (strict json_schema, else json_object,
-/// else instructions alone), recovers fenced or truncated answers, and asks once more when the
-/// answer still cannot be read or the stream broke. A connection lost mid-call is retried with the
-/// same backoff as a 5xx, as a new call: the lost one settles on its own (it may have been charged).
+/// Asks the gateway's <see cref="IChatClient"/> for JSON in the strongest form the model takes (see
+/// <see cref="ResponseFormatFallback"/>; a form refused with a 400 is lowered and asked again at once), recovers fenced
+/// or truncated answers, and asks once more when the answer still cannot be read or the stream broke. A connection lost
+/// mid-call is retried with the same backoff as a 5xx, as a new call: the lost one settles on its own (it may have been charged).
 /// Each agent supplies only its schema and mapper.
 /// </summary>
-public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, IOptions<OpenRouterOptions> options, TimeProvider clock,
-    ILogger<StructuredLlm> logger, CallHealth health)
+public sealed class StructuredLlm(IChatClient chat, IModelCatalog catalog, ResponseFormatFallback formats, IOptions<OpenRouterOptions> options,
+    TimeProvider clock, ILogger<StructuredLlm> logger, CallHealth health)
 {
     private const int Attempts = 2;
 
     public async Task<T> CallAsync<T>(LlmRequest request, Func<JsonNode, T> read, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request.Schema);
-        var format = await ChooseFormatAsync(request.Model, cancellationToken);
-        var prepared = request with
+        var info = (await catalog.GetAsync(cancellationToken)).Find(request.Model);
+        var prepared = InFormat(request, formats.Choose(request.Model, info));
+
+        async Task<LlmResponse> AskAsync()
         {
-            Format = format,
-            SystemPrompt = request.SystemPrompt + "\n\n" + JsonInstructions(request.Schema, format),
-        };
+            while (true)
+            {
+                try
+                {
+                    return await chat.CompleteAsync(prepared, cancellationToken);
+                }
+                catch (LlmException ex) when (formats.Lower(request.Model, prepared.Format, ex) is { } lower)
+                {
+                    // Not one of the two attempts: the server said which form it will not take, not that the answer was bad.
+                    prepared = InFormat(request, lower) with { UserPrompt = prepared.UserPrompt };
+                }
+            }
+        }
 
         LlmException? last = null;
         for (var attempt = 1; attempt <= Attempts; attempt++)
         {
             try
             {
-                var response = await llm.CompleteAsync(prepared, cancellationToken);
+                var response = await AskAsync();
                 var node = JsonRecovery.TryParse(response.Text, out var repaired)
                     ?? throw ParseFailure(request, new LlmException(LlmErrorKind.InvalidOutput, "The model's answer was not JSON" + Truncated(response)));
                 if (repaired)
@@ -84,16 +97,11 @@ public sealed class StructuredLlm(ILlmClient llm, IModelCatalog catalog, IOption
         return TimeSpan.FromMilliseconds(Math.Min(jittered, o.MaxBackoffMs));
     }
 
-    private async Task<ResponseFormatMode> ChooseFormatAsync(string model, CancellationToken cancellationToken)
+    private static LlmRequest InFormat(LlmRequest request, ResponseFormatMode format) => request with
     {
-        var info = (await catalog.GetAsync(cancellationToken)).Find(model);
-        return info switch
-        {
-            { SupportsStructuredOutputs: true } => ResponseFormatMode.JsonSchema,
-            { SupportsResponseFormat: true } => ResponseFormatMode.JsonObject,
-            _ => ResponseFormatMode.PromptOnly,
-        };
-    }
+        Format = format,
+        SystemPrompt = request.SystemPrompt + "\n\n" + JsonInstructions(request.Schema!, format),
+    };
 
     private static string JsonInstructions(JsonSchemaSpec schema, ResponseFormatMode format) => format == ResponseFormatMode.JsonSchema
         ? "Answer with JSON that follows the response schema."

@@ -15,6 +15,7 @@ public sealed record ModelInfo(
     public decimal? WorstCompletionPrice { get; init; }
     /// <summary>A flat fee per request, where the model has one (OpenRouter's "request" price).</summary>
     public decimal? RequestPrice { get; init; }
+    public bool IsLocal { get; init; }
 
     public bool IsFreeVariant => Id.EndsWith(":free", StringComparison.Ordinal);
     public bool IsPriceKnown => PromptPrice is >= 0 && CompletionPrice is >= 0;

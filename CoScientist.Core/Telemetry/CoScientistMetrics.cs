@@ -5,7 +5,7 @@ namespace CoScientist.Core.Telemetry;
 /// <summary>
 /// The app's metrics (OpenTelemetry reads them through the "CoScientist" meter): spend, tokens,
 /// cycles and LLM errors. Recorded where each fact is settled: spend and tokens by the spend guard,
-/// cycles by the Supervisor, call latency and 429/5xx by the gateway's timing layer (MeasuredLlmClient),
+/// cycles by the Supervisor, call latency and 429/5xx by the gateway's timing layer (CallHealthChatClient),
 /// parse failures by StructuredLlm (all through <see cref="CallHealth"/>), refused models by CycleAdmission,
 /// session durations by the web app's session registry.
 /// </summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using System.Globalization;
 using CoScientist.Core;
 using CoScientist.Core.Alerts;
@@ -95,7 +96,7 @@ public sealed class AlertWebhookTests : IAsyncLifetime
         guard.Settle(held, new LlmUsage("google/gemini-2.5-flash", null, 1, 1, 0.6m, "gen", Succeeded: true), error: null); // 60% of the daily cap
         await Wait.UntilAsync(() => _webhook.Attempts == 1); // the alert's POST is now stuck
 
-        var answer = await app.GetRequiredService<ILlmClient>().CompleteAsync(new LlmRequest
+        var answer = await app.GetRequiredService<IChatClient>().CompleteAsync(new LlmRequest
         {
             Model = "google/gemini-2.5-flash", SystemPrompt = "s", UserPrompt = "u",
         }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));

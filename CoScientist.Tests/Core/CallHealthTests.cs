@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Llm;
@@ -51,17 +52,24 @@ public sealed class CallHealthTests : IAsyncLifetime
         Assert.Single(_services.GetRequiredService<CallHealth>().Snapshot(), r => r.Model == Model && r.Step == step.ToString());
 
     /// <summary>An inner client whose calls take exactly the time the test says, on a fake clock.</summary>
-    private sealed class Timed(FakeTimeProvider clock) : ILlmClient
+    private sealed class Timed(FakeTimeProvider clock) : IChatClient
     {
         public TimeSpan Takes { get; set; }
         public bool Fails { get; set; }
 
-        public Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             clock.Advance(Takes);
             if (Fails) throw new LlmException(LlmErrorKind.Timeout, "too slow");
-            return Task.FromResult(new LlmResponse("{}", new LlmUsage(request.Model, request.Step, 1, 1, 0m, null, true), "stop"));
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "{}")));
         }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+            CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose() { }
     }
 
     [Fact]
@@ -70,7 +78,7 @@ public sealed class CallHealthTests : IAsyncLifetime
         var clock = new FakeTimeProvider();
         var health = new CallHealth();
         var inner = new Timed(clock);
-        var client = new MeasuredLlmClient(inner, health, clock);
+        var client = new CallHealthChatClient(inner, health, clock);
         foreach (var seconds in Enumerable.Range(1, 20).Reverse())
         {
             inner.Takes = TimeSpan.FromSeconds(seconds);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using System.Net;
 using System.Net.Sockets;
 using CoScientist.Core.Agents.Supervisor;
@@ -135,7 +136,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
             sp.GetRequiredService<OpenRouterGenerationClient>(), sp.GetRequiredService<SpendLedger>(), sp.GetRequiredService<SpendGuard>(),
             clock, sp.GetRequiredService<ILogger<CallReconciler>>())));
         _server.Enqueue(FaultKind.CutStreamAfterCharge);
-        var llm = services.GetRequiredService<ILlmClient>();
+        var llm = services.GetRequiredService<IChatClient>();
 
         var ex = await Assert.ThrowsAsync<LlmException>(() => llm.CompleteAsync(Request(), CancellationToken.None));
 
@@ -163,7 +164,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
             clock, sp.GetRequiredService<ILogger<CallReconciler>>())));
         _server.GenerationsQueryable = false;
         _server.Enqueue(FaultKind.CutStreamAfterCharge);
-        await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<ILlmClient>().CompleteAsync(Request(), CancellationToken.None));
+        await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<IChatClient>().CompleteAsync(Request(), CancellationToken.None));
         var worstCase = LedgerSpend(services);
         var reconciler = services.GetRequiredService<CallReconciler>();
 
@@ -258,7 +259,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         // Retry-After: 1 s, twice: the call's 1 s deadline comes while it waits to retry.
         _server.Enqueue(FaultKind.RateLimitedWithRetryAfter, FaultKind.RateLimitedWithRetryAfter, FaultKind.RateLimitedWithRetryAfter);
 
-        var ex = await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<ILlmClient>().CompleteAsync(Request(), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<IChatClient>().CompleteAsync(Request(), CancellationToken.None));
 
         Assert.Equal(LlmErrorKind.RateLimited, ex.Kind);
         Assert.Equal(0m, LedgerSpend(services));
@@ -271,7 +272,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         await using var services = Services();
         _server.Enqueue(FaultKind.UsageWithoutCost);
 
-        var response = await services.GetRequiredService<ILlmClient>().CompleteAsync(Request(), CancellationToken.None);
+        var response = await services.GetRequiredService<IChatClient>().CompleteAsync(Request(), CancellationToken.None);
 
         Assert.False(response.Usage.CostReported);
         Assert.True(_server.TotalCharged > 0);

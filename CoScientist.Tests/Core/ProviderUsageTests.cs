@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Storage;
@@ -44,7 +45,7 @@ public sealed class ProviderUsageTests : IAsyncLifetime
 
         await reconciler.StartAsync(CancellationToken.None);
         var guard = services.GetRequiredService<SpendGuard>();
-        var refused = await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<ILlmClient>().CompleteAsync(new LlmRequest
+        var refused = await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<IChatClient>().CompleteAsync(new LlmRequest
         {
             Model = "google/gemini-2.5-flash", SystemPrompt = "s", UserPrompt = "u",
         }, CancellationToken.None));

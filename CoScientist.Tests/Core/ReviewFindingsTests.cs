@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
 using CoScientist.Tests.Fakes;
@@ -27,7 +28,7 @@ public sealed class SpendAccountingEdgeTests : IAsyncLifetime
         await using var services = Services();
         _server.Hold(); // the request reaches the provider and stays there, so the cancellation lands mid-call
         using var cts = new CancellationTokenSource();
-        var call = services.GetRequiredService<ILlmClient>().CompleteAsync(Request(), cts.Token);
+        var call = services.GetRequiredService<IChatClient>().CompleteAsync(Request(), cts.Token);
         await Wait.UntilAsync(() => _server.HeldRequests == 1);
 
         await cts.CancelAsync();
@@ -45,7 +46,7 @@ public sealed class SpendAccountingEdgeTests : IAsyncLifetime
     {
         await using var services = Services();
 
-        var ex = await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<ILlmClient>().CompleteAsync(
+        var ex = await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<IChatClient>().CompleteAsync(
             Request(new LlmCallContext { KeyKind = KeyKind.Visitor, VisitorApiKey = null }), CancellationToken.None));
 
         Assert.Equal(LlmErrorKind.NotConfigured, ex.Kind);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using CoScientist.Core.Research;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
@@ -117,7 +118,7 @@ public class SpendCapTests : IAsyncLifetime
         await using var services = Services(1m);
         _server.Enqueue(FaultKind.OutOfCredits);
 
-        await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<ILlmClient>().CompleteAsync(new LlmRequest
+        await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<IChatClient>().CompleteAsync(new LlmRequest
         {
             Model = "google/gemini-2.5-flash", SystemPrompt = "s", UserPrompt = "u",
         }, CancellationToken.None));
@@ -131,7 +132,7 @@ public class SpendCapTests : IAsyncLifetime
         await using var services = Services(1m);
         services.GetRequiredService<SpendGuard>().SetPaused(true);
 
-        var ex = await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<ILlmClient>().CompleteAsync(new LlmRequest
+        var ex = await Assert.ThrowsAsync<LlmException>(() => services.GetRequiredService<IChatClient>().CompleteAsync(new LlmRequest
         {
             Model = "google/gemini-2.5-flash", SystemPrompt = "s", UserPrompt = "u",
         }, CancellationToken.None));
@@ -148,7 +149,7 @@ public class SpendCapTests : IAsyncLifetime
         _server.AcceptedKeys.Add(visitorKey);
         await using var services = Services(0.000001m);
 
-        var response = await services.GetRequiredService<ILlmClient>().CompleteAsync(new LlmRequest
+        var response = await services.GetRequiredService<IChatClient>().CompleteAsync(new LlmRequest
         {
             Model = "google/gemini-2.5-flash", SystemPrompt = "s", UserPrompt = "u",
             Context = new LlmCallContext { KeyKind = KeyKind.Visitor, VisitorApiKey = visitorKey },

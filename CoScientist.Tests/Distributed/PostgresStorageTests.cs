@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
@@ -120,7 +121,7 @@ public sealed class PostgresStorageTests
         Assert.Equal(openRouter.TotalCharged, services.GetRequiredService<SpendGuard>().Totals().Today, 6);
     }
 
-    private static Task<LlmResponse> CompleteAsync(IServiceProvider services) => services.GetRequiredService<ILlmClient>().CompleteAsync(new LlmRequest
+    private static Task<LlmResponse> CompleteAsync(IServiceProvider services) => services.GetRequiredService<IChatClient>().CompleteAsync(new LlmRequest
     {
         Model = "google/gemini-2.5-flash", SystemPrompt = "s", UserPrompt = "u",
     }, CancellationToken.None);

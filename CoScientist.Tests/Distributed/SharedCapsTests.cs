@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using System.Collections.Concurrent;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Distributed;
@@ -131,7 +132,7 @@ public sealed class SharedCapsTests : IAsyncLifetime
     {
         await using var a = Instance();
         var guard = a.GetRequiredService<SpendGuard>();
-        var llm = a.GetRequiredService<ILlmClient>();
+        var llm = a.GetRequiredService<IChatClient>();
         var request = new LlmRequest { Model = "google/gemini-2.5-flash", SystemPrompt = "You are terse.", UserPrompt = "Say hello.", MaxOutputTokens = 50 };
         await llm.CompleteAsync(request, CancellationToken.None);
         var inFlight = await guard.ReserveAsync(Call(0.003m), CancellationToken.None); // its instance "crashes" mid-call

@@ -62,6 +62,12 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public HashSet<string> AcceptedKeys { get; } = [ValidKey];
     public string ModelsJson { get; set; } = File.ReadAllText(TestData.Path("openrouter-models-2026-08.json"));
     public bool ModelsUnavailable { get; set; }
+    /// <summary>Models whose server refuses a json_schema response_format with a 400 naming it, as many local servers do.</summary>
+    public HashSet<string> RejectJsonSchema { get; } = [];
+    /// <summary>Models whose server refuses json_object too (it then takes the schema in the prompt only).</summary>
+    public HashSet<string> RejectJsonObject { get; } = [];
+    /// <summary>Whether the final usage chunk carries OpenRouter's cost; a local server's never does.</summary>
+    public bool SendsCost { get; set; } = true;
     /// <summary>Whether GET /generation knows generations yet (OpenRouter takes a few seconds to make them queryable).</summary>
     public bool GenerationsQueryable { get; set; } = true;
     /// <summary>How many times GET /generation was asked.</summary>
@@ -237,6 +243,12 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
             await Error(http, 401, "User not found.");
             return;
         }
+        var format = body["response_format"]?["type"]?.GetValue<string>();
+        if ((format == "json_schema" && RejectJsonSchema.Contains(model)) || (format == "json_object" && RejectJsonObject.Contains(model)))
+        {
+            await Error(http, 400, $"'response_format' of type '{format}' is not supported by this model");
+            return;
+        }
         switch (fault)
         {
             case FaultKind.RateLimited: await Error(http, 429, "Rate limit exceeded"); return;
@@ -286,7 +298,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
                 return;
         }
         if (body["stream"]?.GetValue<bool>() == true)
-            await Stream(http, id, model, content, finish, promptTokens, completionTokens, fault == FaultKind.UsageWithoutCost ? null : cost, fault == FaultKind.MidStreamError);
+            await Stream(http, id, model, content, finish, promptTokens, completionTokens, fault == FaultKind.UsageWithoutCost || !SendsCost ? null : cost, fault == FaultKind.MidStreamError);
         else
             await http.Response.WriteAsJsonAsync(new JsonObject
             {

@@ -1,3 +1,4 @@
+using CoScientist.Core.Llm;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Telemetry;
 using CoScientist.Web.Admin;
@@ -22,9 +23,14 @@ public static class HostingExtensions
         builder.Services.AddHostedService<ShutdownService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(CoScientistMetrics.MeterName)
-            .AddPrometheusExporter());
+        // The gateway's GenAI semantic-convention metrics (token usage, operation duration) sit beside ours on /metrics;
+        // its spans go to whatever trace exporter the operator adds to this tracer provider.
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddMeter(CoScientistMetrics.MeterName)
+                .AddMeter(LlmGatewayServiceCollectionExtensions.TelemetrySourceName)
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing.AddSource(LlmGatewayServiceCollectionExtensions.TelemetrySourceName));
         return builder;
     }
 
