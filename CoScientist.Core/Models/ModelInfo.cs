@@ -1,6 +1,9 @@
 namespace CoScientist.Core.Models;
 
-/// <summary>One model of OpenRouter's catalogue. Prices are USD per token; null when unknown or a router's "-1".</summary>
+/// <summary>
+/// One model of OpenRouter's catalogue, or of a local OpenAI-compatible server's. Prices are USD per token; null when
+/// unknown or a router's "-1"; zero for a local model, which runs on the operator's own hardware.
+/// </summary>
 public sealed record ModelInfo(
     string Id,
     string Name,
@@ -15,6 +18,8 @@ public sealed record ModelInfo(
     public decimal? WorstCompletionPrice { get; init; }
     /// <summary>A flat fee per request, where the model has one (OpenRouter's "request" price).</summary>
     public decimal? RequestPrice { get; init; }
+    /// <summary>Listed without any pricing (llama.cpp, Ollama, vLLM, LM Studio): costed at $0 and shown as "local, not metered".</summary>
+    public bool IsLocal { get; init; }
 
     public bool IsFreeVariant => Id.EndsWith(":free", StringComparison.Ordinal);
     public bool IsPriceKnown => PromptPrice is >= 0 && CompletionPrice is >= 0;
