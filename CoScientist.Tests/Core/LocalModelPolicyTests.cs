@@ -17,15 +17,22 @@ public class LocalModelPolicyTests
         public Task<ModelCatalogSnapshot> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(snapshot);
     }
 
+    /// <summary>Fetched afresh at every ask, as after each hour's expiry, so the policy recomputes its offer each time.</summary>
+    private sealed class RefetchedCatalog(string json) : IModelCatalog
+    {
+        public Task<ModelCatalogSnapshot> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(Live(json));
+    }
+
     private static ModelCatalogSnapshot Live(string json) => new(ModelCatalogParser.Parse(json), true, DateTimeOffset.UtcNow, null);
 
-    private static ModelPolicy Policy(string json, bool production, Action<CostControlOptions>? configure = null, ILoggerProvider? logs = null)
+    private static ModelPolicy Policy(string json, bool production, Action<CostControlOptions>? configure = null, ILoggerProvider? logs = null,
+        bool refetched = false)
     {
         // The shipped defaults: OpenRouter models that a local server does not have.
         var options = new CostControlOptions { AllowedModelsProduction = ["google/gemini-2.5-flash", "openai/gpt-3.5-turbo"] };
         configure?.Invoke(options);
         var factory = LoggerFactory.Create(b => { if (logs is not null) b.AddProvider(logs); });
-        return new ModelPolicy(new FixedCatalog(Live(json)), Options.Create(options),
+        return new ModelPolicy(refetched ? new RefetchedCatalog(json) : new FixedCatalog(Live(json)), Options.Create(options),
             Options.Create(new ResearchOptions { LlmModel = "google/gemini-2.5-flash" }),
             new DeploymentEnvironment(production, "test"), factory.CreateLogger<ModelPolicy>());
     }
@@ -114,7 +121,8 @@ public class LocalModelPolicyTests
     public async Task AListedLocalModelRefusedForWantOfTheFlag_IsLoggedOnce()
     {
         var logs = new CapturingLoggerProvider();
-        var policy = Policy(FakeLocalServer.OllamaModels, production: true, o => o.AllowedModelsProduction.Add(FakeLocalServer.Model), logs);
+        var policy = Policy(FakeLocalServer.OllamaModels, production: true, o => o.AllowedModelsProduction.Add(FakeLocalServer.Model), logs,
+            refetched: true);
 
         await policy.OfferAsync(KeyKind.Operator);
         await policy.OfferAsync(KeyKind.Visitor);
