@@ -2,7 +2,8 @@ namespace CoScientist.Core.Models;
 
 /// <summary>
 /// One model of OpenRouter's catalogue, or of a local OpenAI-compatible server's. Prices are USD per token; null when
-/// unknown or a router's "-1"; zero for a local model, which runs on the operator's own hardware.
+/// unknown or a router's "-1"; zero for a local model (<see cref="IsLocal"/>: listed without any pricing, as llama.cpp,
+/// Ollama, vLLM and LM Studio list theirs), which runs on the operator's own hardware and is shown as "local, not metered".
 /// </summary>
 public sealed record ModelInfo(
     string Id,
@@ -18,7 +19,6 @@ public sealed record ModelInfo(
     public decimal? WorstCompletionPrice { get; init; }
     /// <summary>A flat fee per request, where the model has one (OpenRouter's "request" price).</summary>
     public decimal? RequestPrice { get; init; }
-    /// <summary>Listed without any pricing (llama.cpp, Ollama, vLLM, LM Studio): costed at $0 and shown as "local, not metered".</summary>
     public bool IsLocal { get; init; }
 
     public bool IsFreeVariant => Id.EndsWith(":free", StringComparison.Ordinal);
