@@ -2,6 +2,7 @@ using CoScientist.Core.Agents.Supervisor;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
+using CoScientist.Core.Models;
 using CoScientist.Core.Research;
 using CoScientist.Core.Storage;
 using CoScientist.Tests.Fakes;
@@ -84,6 +85,17 @@ public sealed class LocalServerCycleTests : IAsyncLifetime
     }
 
     private static bool IsSchema(RecordedRequest r) => r.Body["response_format"]?["type"]?.GetValue<string>() == "json_schema";
+
+    [Fact]
+    public async Task AServerThatWantsAKey_ListsItsModels_WithTheConfiguredKey()
+    {
+        _server.RequiredKey = FakeOpenRouterServer.ValidKey; // vLLM started with --api-key guards /v1/models too
+
+        var snapshot = await _services.GetRequiredService<IModelCatalog>().GetAsync();
+
+        Assert.True(snapshot.IsLive, snapshot.Error);
+        Assert.All(snapshot.Models, m => Assert.True(m.IsLocal));
+    }
 
     [Fact]
     public async Task TheKeySpendPoll_FindsNoKeyEndpointOnALocalServer_AndStopsQuietly()

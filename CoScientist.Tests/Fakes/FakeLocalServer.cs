@@ -44,6 +44,8 @@ public sealed class FakeLocalServer : IAsyncDisposable
     private readonly ConcurrentBag<string> _unknown = [];
 
     public string ModelsJson { get; set; } = OllamaModels;
+    /// <summary>When set, every endpoint wants this bearer key, as vLLM started with --api-key does.</summary>
+    public string? RequiredKey { get; set; }
     public string BaseUrl { get; private set; } = "";
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
     /// <summary>Requests to paths a local server does not have (OpenRouter's /key and /generation among them).</summary>
@@ -58,6 +60,16 @@ public sealed class FakeLocalServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
+        _app.Use(async (http, next) =>
+        {
+            if (RequiredKey is { } key && http.Request.Headers.Authorization.ToString() != "Bearer " + key)
+            {
+                http.Response.StatusCode = 401;
+                await http.Response.WriteAsJsonAsync(new { error = new { code = 401, message = "Unauthorized", type = "authentication_error" } });
+                return;
+            }
+            await next(http);
+        });
         _app.MapGet("/v1/models", () =>
         {
             Interlocked.Increment(ref _modelsRequests);
