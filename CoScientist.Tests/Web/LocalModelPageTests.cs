@@ -17,12 +17,12 @@ public sealed class LocalModelPageTests : MudTestContext
         await _server.DisposeAsync();
     }
 
-    private IRenderedComponent<ResearchPage> RenderPage(string environment, bool listed = false, bool allowUnpriced = false)
+    private IRenderedComponent<ResearchPage> RenderPage(string environment, bool listed = false, bool allowUnpriced = false, string? key = "local")
     {
         var settings = new Dictionary<string, string?>
         {
             ["openrouter_base_url"] = _server.BaseUrl,
-            ["OPENROUTER_API_KEY"] = "local", // a local server ignores it
+            ["OPENROUTER_API_KEY"] = key, // a local server ignores it
             ["DEPLOYMENT_ENV"] = environment,
             ["cost_control:allow_unpriced_models"] = allowUnpriced ? "true" : "false",
         };
@@ -63,5 +63,14 @@ public sealed class LocalModelPageTests : MudTestContext
         cut.WaitForAssertion(() => Assert.Contains("does not protect this model", cut.Find("[data-testid=unmetered-notice]").TextContent));
         Assert.Contains("does not protect this model", cut.Find("[data-testid=local-models-notice]").TextContent);
         Assert.Contains("$0 — local, not metered", cut.Find("[data-testid=cost-estimate]").TextContent);
+    }
+
+    [Fact]
+    public void WithoutAKey_ALocalServersPage_SaysAnyValueWillDo()
+    {
+        var cut = RenderPage("development", key: null);
+
+        cut.WaitForAssertion(() => Assert.Contains("OPENROUTER_API_KEY=local", cut.Find("[data-testid=key-missing]").TextContent));
+        Assert.DoesNotContain("your own key", cut.Find("[data-testid=key-missing]").TextContent);
     }
 }
