@@ -28,6 +28,8 @@ public sealed class CallReconciler(OpenRouterGenerationClient generations, Spend
     {
         if (reservation.KeyKind != KeyKind.Operator)
             return; // a visitor's own key is not under the operator's caps; its worst case only shows on the admin page
+        if (reservation.WorstCaseUsd <= 0)
+            return; // a local model's call is counted at $0, its worst case: nothing to confirm, and a local server has no /generation
         Schedule(new Lost(reservation, generationId, model), 0);
     }
 

@@ -37,6 +37,13 @@ public sealed class CostControlOptions : IValidatableObject
     [ConfigurationKeyName("allow_free_models"), Display(Name = "cost_control:allow_free_models")]
     public bool AllowFreeModels { get; set; } = true;
 
+    /// <summary>
+    /// Production only: also offer allow-listed models that no price describes (those of a local server, "local, not
+    /// metered"). Off by default: the spending cap cannot protect what it cannot price.
+    /// </summary>
+    [ConfigurationKeyName("allow_unpriced_models"), Display(Name = "cost_control:allow_unpriced_models")]
+    public bool AllowUnpricedModels { get; set; }
+
     /// <summary>Optional ceiling on a model's blended price (3:1 input:output), USD per million tokens.</summary>
     [ConfigurationKeyName("max_price_per_million_tokens"), Display(Name = "cost_control:max_price_per_million_tokens"), Range(0.0, 10_000.0)]
     public double? MaxPricePerMillionTokens { get; set; }

@@ -11,12 +11,17 @@ public sealed record ProviderReadFailure(DateTimeOffset At, string Reason);
 /// Asks OpenRouter (GET /key with the operator's key) what the key has spent today and this month, at
 /// start and every <c>cost_control:provider_usage_refresh_minutes</c>, and hands the figures to
 /// <see cref="SpendGuard"/> as a floor under the ledger's, and the key's remaining credit to <see cref="Alerts.KeyCreditWatch"/>. A failed read is logged and leaves the last
-/// figure in force.
+/// figure in force. A local server (every model of its catalogue unpriced) has no GET /key: once a read fails there, polling stops quietly.
 /// </summary>
 public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard guard, IOptions<OpenRouterOptions> openRouter,
-    IOptionsMonitor<CostControlOptions> options, TimeProvider clock, ILogger<ProviderUsageReconciler> logger, Alerts.KeyCreditWatch credit) : BackgroundService
+    IOptionsMonitor<CostControlOptions> options, TimeProvider clock, ILogger<ProviderUsageReconciler> logger, Alerts.KeyCreditWatch credit,
+    Models.IModelCatalog? catalog = null) : BackgroundService
 {
     private PeriodicTimer? _timer;
+    private volatile bool _localServer;
+
+    /// <summary>The base URL is a local server, not OpenRouter: there is no key spend to read.</summary>
+    public bool IsLocalServer => _localServer;
 
     /// <summary>When the last read failed and why; null once a read succeeds. Replaced whole, so the admin page never sees half of one.</summary>
     public ProviderReadFailure? LastFailure { get; private set; }
@@ -63,13 +68,21 @@ public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard
 
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
-        if (openRouter.Value.ApiKey is not { Length: > 0 } key)
+        if (_localServer || openRouter.Value.ApiKey is not { Length: > 0 } key)
             return;
         var mark = guard.SettledMark;
         var asked = clock.GetUtcNow();
         var read = await keys.ReadAsync(key, cancellationToken);
         if (cancellationToken.IsCancellationRequested)
             return;
+        // Asked only after a failed read, so an OpenRouter deployment never fetches the catalogue for this.
+        if (read.Info is null && await IsLocalCatalogueAsync(cancellationToken))
+        {
+            _localServer = true;
+            LastFailure = null;
+            logger.LogInformation("The model server lists no prices (a local server, not OpenRouter): its key's spend is not polled");
+            return;
+        }
         var answered = clock.GetUtcNow();
         // The same answer tells the key's remaining credit; a management key, if set, also reads the account's balance.
         var account = openRouter.Value.ManagementKey is { Length: > 0 } management ? await keys.ReadCreditsAsync(management, cancellationToken) : null;
@@ -93,4 +106,7 @@ public sealed class ProviderUsageReconciler(OpenRouterKeyClient keys, SpendGuard
         LastFailure = null;
         logger.LogDebug("OpenRouter counts ${Today} spent on the operator key today and ${Month} this month", info.UsageDaily, info.UsageMonthly);
     }
+
+    private async Task<bool> IsLocalCatalogueAsync(CancellationToken cancellationToken) =>
+        catalog is not null && await catalog.GetAsync(cancellationToken) is { IsLive: true, Models: { Count: > 0 } models } && models.All(m => m.IsLocal);
 }

@@ -114,7 +114,13 @@ public sealed class ModelCatalog(HttpClient http, IOptions<OpenRouterOptions> op
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(RequestTimeout);
-            var json = await http.GetStringAsync(url, timeout.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            // OpenRouter's list is public, but a local server started with a key (vLLM's --api-key) guards /models too.
+            if (options.Value.HasOperatorKey)
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", options.Value.ApiKey);
+            using var response = await http.SendAsync(request, timeout.Token);
+            response.EnsureSuccessStatusCode();
+            var json = await response.Content.ReadAsStringAsync(timeout.Token);
             var models = ModelCatalogParser.Parse(json);
             logger.LogInformation("Loaded {Count} models from OpenRouter", models.Count);
             return (new ModelCatalogSnapshot(models, true, clock.GetUtcNow(), null), json);

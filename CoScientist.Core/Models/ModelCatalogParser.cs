@@ -3,7 +3,10 @@ using System.Text.Json;
 
 namespace CoScientist.Core.Models;
 
-/// <summary>Reads OpenRouter's GET /models answer, both its 2025 and 2026 shapes.</summary>
+/// <summary>
+/// Reads a GET /models answer: OpenRouter's, both its 2025 and 2026 shapes, or a local OpenAI-compatible server's
+/// (llama.cpp, Ollama, vLLM, LM Studio), whose models carry no pricing object at all and are read as local, at $0.
+/// </summary>
 public static class ModelCatalogParser
 {
     public static IReadOnlyList<ModelInfo> Parse(string json)
@@ -17,7 +20,11 @@ public static class ModelCatalogParser
         {
             if (String(item, "id") is not { Length: > 0 } id)
                 continue;
-            var pricing = item.TryGetProperty("pricing", out var p) ? p : default;
+            if (!item.TryGetProperty("pricing", out var pricing))
+            {
+                models.Add(Local(item, id));
+                continue;
+            }
             var prompt = Price(pricing, "prompt");
             var completion = Price(pricing, "completion");
             var worstPrompt = prompt;
@@ -52,6 +59,27 @@ public static class ModelCatalogParser
         }
         return models;
     }
+
+    /// <summary>
+    /// A model of the operator's own server: nothing is billed, so it costs $0 (not "unknown", which a cap must refuse).
+    /// Such servers list no parameters; structured output is tried first, and the gateway steps down when refused.
+    /// </summary>
+    private static ModelInfo Local(JsonElement item, string id)
+    {
+        var meta = item.TryGetProperty("meta", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+        // llama.cpp reports the loaded context (meta.n_ctx) and the trained one; vLLM its max_model_len; Ollama nothing.
+        var context = Int(meta, "n_ctx") ?? Int(meta, "n_ctx_train") ?? Int(item, "max_model_len") ?? Int(item, "context_length") ?? 0;
+        return new ModelInfo(id, String(item, "name") ?? id, 0m, 0m, context, null,
+            new HashSet<string>(["structured_outputs", "response_format"], StringComparer.OrdinalIgnoreCase))
+        {
+            WorstPromptPrice = 0m,
+            WorstCompletionPrice = 0m,
+            IsLocal = true,
+        };
+    }
+
+    private static int? Int(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n > 0 ? n : null;
 
     private static decimal? Max(decimal? a, decimal? b) => a is null || b is null ? a ?? b : Math.Max(a.Value, b.Value);
 

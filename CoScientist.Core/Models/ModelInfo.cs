@@ -1,6 +1,10 @@
 namespace CoScientist.Core.Models;
 
-/// <summary>One model of OpenRouter's catalogue. Prices are USD per token; null when unknown or a router's "-1".</summary>
+/// <summary>
+/// One model of OpenRouter's catalogue, or of a local OpenAI-compatible server's. Prices are USD per token; null when
+/// unknown or a router's "-1"; zero for a local model (<see cref="IsLocal"/>: listed without any pricing, as llama.cpp,
+/// Ollama, vLLM and LM Studio list theirs), which runs on the operator's own hardware and is shown as "local, not metered".
+/// </summary>
 public sealed record ModelInfo(
     string Id,
     string Name,

@@ -19,6 +19,11 @@ public sealed record ModelOffer(
     string? CatalogProblem,
     IReadOnlyList<string> DroppedAllowListed)
 {
+    /// <summary>What the page says about local ("not metered") models in production: refused, or offered without the cap's protection.</summary>
+    public string? LocalNotice { get; init; }
+    /// <summary>Allow-listed local models refused because <c>cost_control:allow_unpriced_models</c> is off.</summary>
+    public IReadOnlyList<string> RefusedLocal { get; init; } = [];
+
     public OfferedModel? Find(string? id) => Models.FirstOrDefault(m => m.Id == id);
 
     public bool Allows(string? id) => Find(id) is not null && (!LockModel || id == DefaultModel);
@@ -28,7 +33,9 @@ public sealed record ModelOffer(
 /// Which models the operator's key may be spent on. Production: the allow-list (plus ":free"
 /// models if allowed) as far as the catalogue still has it, within the price ceiling. Development:
 /// everything. Under a spend cap a model whose price is unknown (routers priced "-1") is never
-/// offered, since it cannot be budgeted. A visitor's own key gets every model.
+/// offered, since it cannot be budgeted. A local model (a server that bills nothing) is costed at $0:
+/// offered in development, and in production only when allow-listed with allow_unpriced_models set.
+/// A visitor's own key gets every model.
 /// </summary>
 public sealed class ModelPolicy(IModelCatalog catalog, IOptions<CostControlOptions> costOptions,
     IOptions<Configuration.ResearchOptions> researchOptions, DeploymentEnvironment environment, ILogger<ModelPolicy> logger)
@@ -71,20 +78,48 @@ public sealed class ModelPolicy(IModelCatalog catalog, IOptions<CostControlOptio
         }
 
         var priced = snapshot.Models.Where(m => m.IsPriceKnown).ToList();
-        List<string> dropped = [];
+        List<string> dropped = [], refusedLocal = [];
         IEnumerable<ModelInfo> candidates = priced;
         if (environment.IsProduction)
         {
             var allowed = options.AllowedModelsProduction.ToHashSet(StringComparer.Ordinal);
             dropped = options.AllowedModelsProduction.Where(id => snapshot.Find(id) is not { IsPriceKnown: true }).ToList();
             WarnOnce(dropped, null);
-            candidates = priced.Where(m => allowed.Contains(m.Id) || (options.AllowFreeModels && m.IsFreeVariant));
+            if (!options.AllowUnpricedModels)
+            {
+                refusedLocal = options.AllowedModelsProduction.Where(id => snapshot.Find(id) is { IsLocal: true }).Distinct().ToList();
+                foreach (var id in refusedLocal)
+                    WarnOnce([$"local:{id}"], $"Allow-listed model {id} is local (not metered) and is not offered: " +
+                                               "set cost_control:allow_unpriced_models to true to offer it without the spending cap's protection");
+            }
+            // A local model needs both the operator's explicit listing and the flag; ":free" alone never admits one.
+            candidates = priced.Where(m => m.IsLocal
+                ? options.AllowUnpricedModels && allowed.Contains(m.Id)
+                : allowed.Contains(m.Id) || (options.AllowFreeModels && m.IsFreeVariant));
             if (options.MaxPricePerMillionTokens is { } ceiling)
                 candidates = candidates.Where(m => m.BlendedPricePerMillion <= (decimal)ceiling);
         }
         var offered = Sort(candidates.Select(Offer).ToList());
         IReadOnlyList<string> order = environment.IsProduction ? options.AllowedModelsProduction : fallbacks;
-        return new ModelOffer(offered, Pick(preferred, offered, order), options.LockModel, Notice(), null, dropped);
+        return new ModelOffer(offered, Pick(preferred, offered, order), options.LockModel, Notice(snapshot), null, dropped)
+        {
+            LocalNotice = LocalNotice(offered, refusedLocal),
+            RefusedLocal = refusedLocal,
+        };
+    }
+
+    private string? LocalNotice(IReadOnlyList<OfferedModel> offered, IReadOnlyList<string> refused)
+    {
+        if (!environment.IsProduction)
+            return null;
+        if (refused.Count > 0)
+            return $"Not offered on the shared key: {string.Join(", ", refused)} (local, not metered). The spending cap cannot protect what it " +
+                   "cannot price, so the operator must also set cost_control.allow_unpriced_models to offer it.";
+        var local = offered.Where(m => m.Info.IsLocal).Select(m => m.Id).ToList();
+        return local.Count > 0
+            ? $"{string.Join(", ", local)}: local, not metered. The spending cap cannot protect what it cannot price, so it does not protect " +
+              (local.Count == 1 ? "this model." : "these models.")
+            : null;
     }
 
     /// <summary>A model the caller's policy allows, whatever the browser sent; null when it is refused.</summary>
@@ -95,9 +130,11 @@ public sealed class ModelPolicy(IModelCatalog catalog, IOptions<CostControlOptio
         return offer.Allows(id) ? offer.Find(id) : null;
     }
 
-    private string? Notice() => environment.IsProduction
+    private string? Notice(ModelCatalogSnapshot? snapshot = null) => environment.IsProduction
         ? $"Production ({environment.Reason}): models filtered for cost control."
-        : $"Development ({environment.Reason}): all priced models are offered.";
+        : snapshot?.Models.Any(m => m.IsLocal) == true
+            ? $"Development ({environment.Reason}): all priced and local (not metered) models are offered."
+            : $"Development ({environment.Reason}): all priced models are offered.";
 
     private ModelInfo Fallback(string id)
     {

@@ -1,6 +1,7 @@
 namespace CoScientist.Core.Models;
 
-public enum ModelTier { Free, Budget, Standard, Premium, Unpriced }
+/// <summary>Price bands, plus <see cref="Local"/>: a model on the operator's own server, which no price describes.</summary>
+public enum ModelTier { Free, Budget, Standard, Premium, Unpriced, Local }
 
 public static class ModelTiers
 {
@@ -10,10 +11,19 @@ public static class ModelTiers
 
     public static ModelTier Of(ModelInfo model) => model switch
     {
+        { IsLocal: true } => ModelTier.Local,
         { IsPriceKnown: false } => ModelTier.Unpriced,
         { IsFree: true } => ModelTier.Free,
         { BlendedPricePerMillion: <= BudgetCeiling } => ModelTier.Budget,
         { BlendedPricePerMillion: <= StandardCeiling } => ModelTier.Standard,
         _ => ModelTier.Premium,
+    };
+
+    /// <summary>The tier in words, as the page shows it.</summary>
+    public static string Label(ModelTier tier) => tier switch
+    {
+        ModelTier.Local => "local, not metered",
+        ModelTier.Unpriced => "price unknown",
+        _ => tier.ToString(),
     };
 }

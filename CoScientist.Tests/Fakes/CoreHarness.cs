@@ -17,11 +17,15 @@ public static class CoreHarness
     public static string NewDataDir() => Path.Combine(Path.GetTempPath(), "coscientist-tests", Guid.NewGuid().ToString("N"));
 
     public static ServiceProvider Create(FakeOpenRouterServer server, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null,
+        Action<IServiceCollection>? more = null) => Create(server.BaseUrl, settings, logs, more);
+
+    /// <summary>The same services pointed at any OpenAI-compatible server, such as <see cref="FakeLocalServer"/>.</summary>
+    public static ServiceProvider Create(string baseUrl, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null,
         Action<IServiceCollection>? more = null)
     {
         var values = new Dictionary<string, string?>
         {
-            ["openrouter_base_url"] = server.BaseUrl,
+            ["openrouter_base_url"] = baseUrl,
             ["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey,
             ["openrouter_initial_backoff_ms"] = "5",
             ["openrouter_max_backoff_ms"] = "50",

@@ -40,6 +40,38 @@ public sealed partial class FakeContent(int seed)
 
     public JsonNode Instance(JsonNode schema, string prompt) { lock (_gate) return Build(schema, prompt, null); }
 
+    /// <summary>The text of every message of a chat request, as the model reads it.</summary>
+    public static string PromptOf(JsonObject body) => string.Join("\n", (body["messages"] as JsonArray ?? []).Select(MessageText));
+
+    /// <summary>
+    /// What a fake model answers to a chat request (both fakes use it): an instance of the json_schema the request
+    /// carries, else of the schema the app wrote into its instructions (json_object and prompt-only requests).
+    /// </summary>
+    public string Answer(JsonObject body, string prompt)
+    {
+        var schema = body["response_format"]?["json_schema"]?["schema"]
+                     ?? SchemaInPrompt(prompt)
+                     ?? JsonNode.Parse("""{"type":"object","properties":{"answer":{"type":"string"}}}""")!;
+        return Instance(schema, prompt).ToJsonString();
+    }
+
+    private static JsonNode? SchemaInPrompt(string prompt)
+    {
+        const string marker = "following this JSON schema:\n";
+        var at = prompt.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var rest = prompt[(at + marker.Length)..];
+        var end = rest.IndexOf('\n');
+        try { return JsonNode.Parse(end < 0 ? rest : rest[..end]); } catch (System.Text.Json.JsonException) { return null; }
+    }
+
+    private static string MessageText(JsonNode? message) => message?["content"] switch
+    {
+        JsonValue v => v.GetValue<string>(),
+        JsonArray parts => string.Concat(parts.Select(p => p?["text"]?.GetValue<string>())),
+        _ => "",
+    };
+
     private JsonNode Build(JsonNode schema, string prompt, string? name)
     {
         var type = schema["type"]?.GetValue<string>();

@@ -260,8 +260,8 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
             case FaultKind.Moderated: await Error(http, 403, "Input was flagged by moderation"); return;
         }
 
-        var prompt = string.Join("\n", (body["messages"] as JsonArray ?? []).Select(m => MessageText(m)));
-        var content = Answer(body, prompt);
+        var prompt = FakeContent.PromptOf(body);
+        var content = _content.Answer(body, prompt);
         var finish = "stop";
         switch (fault)
         {
@@ -346,19 +346,19 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         await http.Response.WriteAsync("data: [DONE]\n\n");
     }
 
-    private static JsonObject ChunkOf(string id, long created, string model, JsonObject delta, string? finish) => new()
+    internal static JsonObject ChunkOf(string id, long created, string model, JsonObject delta, string? finish) => new()
     {
         ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = created, ["model"] = model,
         ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish }),
     };
 
-    private static async Task Chunk(HttpContext http, JsonObject chunk)
+    internal static async Task Chunk(HttpContext http, JsonObject chunk)
     {
         await http.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n");
         await http.Response.Body.FlushAsync();
     }
 
-    private static JsonObject Usage(int promptTokens, int completionTokens, decimal? cost)
+    internal static JsonObject Usage(int promptTokens, int completionTokens, decimal? cost)
     {
         var usage = new JsonObject
         {
@@ -366,25 +366,6 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         };
         if (cost is { } c) usage["cost"] = c;
         return usage;
-    }
-
-    private string Answer(JsonObject body, string prompt)
-    {
-        var schema = body["response_format"]?["json_schema"]?["schema"]
-                     ?? SchemaInPrompt(prompt)
-                     ?? JsonNode.Parse("""{"type":"object","properties":{"answer":{"type":"string"}}}""")!;
-        return _content.Instance(schema, prompt).ToJsonString();
-    }
-
-    /// <summary>For json_object and prompt-only requests: the schema the app wrote into its instructions.</summary>
-    private static JsonNode? SchemaInPrompt(string prompt)
-    {
-        const string marker = "following this JSON schema:\n";
-        var at = prompt.IndexOf(marker, StringComparison.Ordinal);
-        if (at < 0) return null;
-        var rest = prompt[(at + marker.Length)..];
-        var end = rest.IndexOf('\n');
-        try { return JsonNode.Parse(end < 0 ? rest : rest[..end]); } catch (JsonException) { return null; }
     }
 
     private (decimal Prompt, decimal Completion) PricesOf(string model)
@@ -419,14 +400,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     private static string? Bearer(HttpContext http) =>
         http.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null;
 
-    private static string MessageText(JsonNode? message) => message?["content"] switch
-    {
-        JsonValue v => v.GetValue<string>(),
-        JsonArray parts => string.Concat(parts.Select(p => p?["text"]?.GetValue<string>())),
-        _ => "",
-    };
-
-    private static List<string> Split(string text, int parts)
+    internal static List<string> Split(string text, int parts)
     {
         var size = Math.Max(1, (int)Math.Ceiling(text.Length / (double)parts));
         return Enumerable.Range(0, parts).Select(i => i * size).Where(i => i < text.Length)

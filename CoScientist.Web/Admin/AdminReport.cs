@@ -57,6 +57,8 @@ public sealed class AdminDashboard(SpendGuard guard, SpendLedger ledger, Session
         var warnings = new List<string>();
         if (offer.DroppedAllowListed.Count > 0)
             warnings.Add($"Allow-listed models missing from the OpenRouter catalogue (not offered): {string.Join(", ", offer.DroppedAllowListed)}.");
+        if (offer.LocalNotice is { } local)
+            warnings.Add(local);
         if (offer.CatalogProblem is { } problem)
             warnings.Add(problem);
         if (providerUsage.LastFailure is { } failed)
