@@ -20,7 +20,10 @@ public sealed class OpenRouterChatClient : IChatClient
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
     private readonly IChatClient? _operator;
-    private readonly IChatClient? _operatorLocal;
+    private readonly IChatClient _operatorLocal;
+
+    /// <summary>What a local server is sent as the key when none is set (llama.cpp and Ollama ignore it).</summary>
+    public const string NoKey = "no-key";
 
     public OpenRouterChatClient(IOptions<OpenRouterOptions> options, HttpClient http, TimeProvider? clock = null)
     {
@@ -28,7 +31,10 @@ public sealed class OpenRouterChatClient : IChatClient
         _http = http;
         _clock = clock ?? TimeProvider.System;
         if (_options.HasOperatorKey)
-            (_operator, _operatorLocal) = (Create(_options.ApiKey!, local: false), Create(_options.ApiKey!, local: true));
+            _operator = Create(_options.ApiKey!, local: false);
+        // A local server (its /models has no prices) needs no key: the SDK wants one that is not empty, so a placeholder
+        // stands in when none is set. Only a local model's calls use this client; OpenRouter's models are all priced.
+        _operatorLocal = Create(_options.HasOperatorKey ? _options.ApiKey! : NoKey, local: true);
     }
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, ChatOptions? options = null,

@@ -74,7 +74,7 @@ public sealed class LocalServerCycleTests : IAsyncLifetime
         Assert.All(_server.Requests, r => Assert.True(r.Body["stream"]?.GetValue<bool>()));
     }
 
-    /// <summary>Needs the gateway's downgrade on a 400 naming response_format (helper-gateway's part of issue 14).</summary>
+    /// <summary>The gateway's downgrade on a 400 naming response_format, over a whole cycle (ResponseFormatFallbackTests has the single calls).</summary>
     [Fact]
     public async Task ACycleOnALocalModelThatRefusesJsonSchema_StepsDownOnceAndCompletes()
     {
@@ -111,5 +111,22 @@ public sealed class LocalServerCycleTests : IAsyncLifetime
         Assert.Null(reconciler.LastFailure);
         Assert.Equal(["GET /v1/key"], _server.UnknownRequests); // asked once, never again
         Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Warning") || l.StartsWith("Error"));
+    }
+
+    [Fact]
+    public async Task WithNoKeySetAtAll_ACycleOnALocalServerStillCompletes()
+    {
+        await _services.DisposeAsync();
+        // The one variable the README promises: the base URL, and no OPENROUTER_API_KEY.
+        _services = CoScientist.Tests.Fakes.CoreHarness.Create(_server.BaseUrl, new Dictionary<string, string?>
+        {
+            ["deployment:environment"] = "development",
+            ["OPENROUTER_API_KEY"] = null,
+        }, _logs);
+
+        var (snapshot, report) = await RunCycleAsync(FakeLocalServer.Model);
+
+        AssertAFullCycleAtNoCost(snapshot, report);
+        Assert.All(_server.Requests, r => Assert.Equal("Bearer " + OpenRouterChatClient.NoKey, r.Headers["Authorization"]));
     }
 }

@@ -83,25 +83,4 @@ public sealed class ResponseFormatFallbackTests : IAsyncLifetime
         Assert.Contains("following this JSON schema", _server.Requests.OrderBy(r => r.At).Last().Body["messages"]![0]!["content"]!.ToString());
         Assert.Equal(2, DowngradeWarnings(LocalModel)); // one line per step down: to json_object, then to the prompt
     }
-
-    [Fact]
-    public async Task AWholeCycleOnALocalModelThatRefusesJsonSchema_Completes_WithOneRefusedRequest()
-    {
-        _server.SendsCost = false;
-        _server.RejectJsonSchema.Add(LocalModel);
-        var settings = _services.GetRequiredService<IOptions<ResearchOptions>>().Value.ToSettings() with { Model = LocalModel, HypothesesPerCycle = 3 };
-        var state = new ResearchState("Why do some bacteria resist antibiotics faster?");
-
-        CycleEvent? last = null;
-        await foreach (var e in _services.GetRequiredService<CycleSupervisor>().RunCycleAsync(state, settings, new LlmCallContext()))
-            last = e;
-
-        var report = Assert.IsType<CycleCompleted>(last).Report;
-        Assert.True(report.Outcome == CycleOutcome.Completed, report.Message + string.Join("; ", report.Failures));
-        Assert.Equal(3, state.Snapshot().Hypotheses.Count(h => h.Origin == HypothesisOrigin.Generated));
-        Assert.True(Sent("json_schema") <= settings.MaxParallelCalls, $"{Sent("json_schema")} json_schema requests: calls in flight when the first 400 came may each meet one");
-        Assert.Equal(_server.Requests.Count - Sent("json_schema"), Sent("json_object"));
-        Assert.Equal(0m, report.CostUsd);
-        Assert.Equal(0m, _services.GetRequiredService<SpendGuard>().Totals().Today);
-    }
 }

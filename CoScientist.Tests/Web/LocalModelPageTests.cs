@@ -66,11 +66,14 @@ public sealed class LocalModelPageTests : MudTestContext
     }
 
     [Fact]
-    public void WithoutAKey_ALocalServersPage_SaysAnyValueWillDo()
+    public void WithoutAKey_ALocalServersPage_CanRun_AndOffersNoOpenRouterKeyPanel()
     {
         var cut = RenderPage("development", key: null);
 
-        cut.WaitForAssertion(() => Assert.Contains("OPENROUTER_API_KEY=local", cut.Find("[data-testid=key-missing]").TextContent));
-        Assert.DoesNotContain("your own key", cut.Find("[data-testid=key-missing]").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains(FakeLocalServer.Model, cut.Find("[data-testid=model-select]").TextContent));
+        cut.Find("[data-testid=research-goal]").Input("Find ways to make lithium-ion batteries safer");
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=run-cycle]").HasAttribute("disabled")));
+        Assert.Empty(cut.FindAll("[data-testid=key-missing]"));
+        Assert.Empty(cut.FindAll("[data-testid=byok-key]"));
     }
 }
