@@ -20,13 +20,14 @@ public sealed class WaitingClock() : FakeTimeProvider(new DateTimeOffset(2026, 3
 
     /// <summary>
     /// Awaits <paramref name="task"/>, moving the clock on by each wait shorter than <paramref name="below"/> as it
-    /// begins; longer ones (request timeouts) are left alone, so they never fire by accident.
+    /// begins; longer ones (request timeouts) are left alone, so they never fire by accident. Only a hang detector
+    /// bounds it: work between two waits (ranking papers with the embedding model, say) can take a while on a busy machine.
     /// </summary>
     public async Task<T> RunAsync<T>(Task<T> task, TimeSpan below)
     {
         while (!task.IsCompleted)
         {
-            await Task.WhenAny(task, _waits.Reader.WaitToReadAsync().AsTask()).WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.WhenAny(task, _waits.Reader.WaitToReadAsync().AsTask()).WaitAsync(TimeSpan.FromMinutes(2));
             while (_waits.Reader.TryRead(out var due))
                 if (due > TimeSpan.Zero && due < below) Advance(due);
         }
