@@ -53,6 +53,9 @@ public sealed class CycleAdmission(ModelPolicy policy, SpendGuard guard, ClientQ
             };
         }
         var settings = Clamp(request.Settings) with { Model = model.Id };
+        // Unpublished ideas on a local model stay on the machine: no literature search or reference check unless asked for.
+        if (model.Info.IsLocal && !literature.Value.SearchWithLocalModels)
+            settings = settings with { LiteraturePapers = 0 };
         var estimate = model.Info.IsPriceKnown ? CostEstimator.Estimate(settings, model.Info, goal, request.Research) : null;
 
         if (StorageBlock() is { } storage)

@@ -11,6 +11,13 @@ public sealed class LiteratureOptions
     [ConfigurationKeyName("enabled"), Display(Name = "literature:enabled")]
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// Whether a cycle on a local model (a server without prices: llama.cpp, Ollama) searches the literature too. Off by
+    /// default: the searches, written from the goal, and the reference checks would take the goal off the machine.
+    /// </summary>
+    [ConfigurationKeyName("search_with_local_models"), Display(Name = "literature:search_with_local_models")]
+    public bool SearchWithLocalModels { get; set; }
+
     [ConfigurationKeyName("arxiv_base_url"), Display(Name = "literature:arxiv_base_url"), Required, Url]
     public string ArxivBaseUrl { get; set; } = "https://export.arxiv.org/api/query";
 

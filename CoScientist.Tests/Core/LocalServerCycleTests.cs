@@ -129,4 +129,39 @@ public sealed class LocalServerCycleTests : IAsyncLifetime
         AssertAFullCycleAtNoCost(snapshot, report);
         Assert.All(_server.Requests, r => Assert.Equal("Bearer " + OpenRouterChatClient.NoKey, r.Headers["Authorization"]));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ACycleOnALocalModel_KeepsTheGoalOnTheMachine_UnlessLiteratureSearchIsAllowedForLocalModels(bool allowed)
+    {
+        await using var library = await FakeLiteratureServer.StartAsync(TimeProvider.System);
+        await _services.DisposeAsync();
+        _services = CoreHarness.Create(_server.BaseUrl, new Dictionary<string, string?>
+        {
+            ["deployment:environment"] = "development",
+            ["literature:enabled"] = "true",
+            ["literature:search_with_local_models"] = allowed ? "true" : "false",
+            ["literature:arxiv_base_url"] = library.BaseUrl + "/arxiv",
+            ["literature:europepmc_base_url"] = library.BaseUrl + "/europepmc",
+            ["literature:crossref_base_url"] = library.BaseUrl + "/crossref",
+        }, _logs);
+        var admission = _services.GetRequiredService<CycleAdmission>();
+        var requested = _services.GetRequiredService<IOptions<ResearchOptions>>().Value.ToSettings(FakeLocalServer.Model) with { HypothesesPerCycle = 3 };
+        var admitted = await admission.AdmitAsync(new CycleRequest("Find ways to make lithium-ion batteries safer", requested, KeyKind.Operator,
+            new ClientKey("ip", "browser"), "s", new SessionQuota(_services.GetRequiredService<IOptions<DeploymentOptions>>().Value,
+                _services.GetRequiredService<IOptions<CostControlOptions>>().Value, TimeProvider.System), null));
+        var settings = Assert.IsType<CycleTicket>(admitted.Ticket).Settings;
+        admitted.Ticket.Close(null, 0m);
+
+        var state = new ResearchState("Find ways to make lithium-ion batteries safer");
+        await foreach (var _ in _services.GetRequiredService<CycleSupervisor>().RunCycleAsync(state, settings, new LlmCallContext()))
+        {
+        }
+
+        Assert.Equal(allowed, settings.LiteraturePapers > 0);
+        Assert.Equal(allowed, library.Requests.Any(r => r.Service == "europepmc"));
+        if (!allowed)
+            Assert.Empty(library.Requests); // no search and no reference check
+    }
 }

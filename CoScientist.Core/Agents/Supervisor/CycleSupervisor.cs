@@ -271,7 +271,8 @@ public sealed partial class CycleSupervisor(
                     var review = await ReviewGroundedAsync(step, h, snapshot.Papers, ct);
                     state.Update(h.Id, x => x with { Review = review, ReviewError = null });
                     Emit(new ReviewCompleted(h.Id, review));
-                    if (s.Literature.Enabled && review.References.Count > 0)
+                    // A cycle without the Literature step (a local model's, say) checks nothing outside either.
+                    if (s.Literature.Enabled && settings.LiteraturePapers > 0 && review.References.Count > 0)
                         VerifyLater(h.Id, review.References);
                 }
                 catch (LlmException ex)
