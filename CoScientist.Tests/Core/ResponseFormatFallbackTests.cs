@@ -1,11 +1,8 @@
-using CoScientist.Core.Agents.Supervisor;
-using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Research;
 using CoScientist.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace CoScientist.Tests.Core;
 
