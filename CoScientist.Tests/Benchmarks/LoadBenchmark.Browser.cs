@@ -16,11 +16,11 @@ public static partial class LoadBenchmark
     /// </summary>
     private const string PageProbe = """
         (() => {
-          window.__dom = []; window.__in = 0; window.__out = 0;
+          window.__dom = []; window.__in = 0; window.__out = 0; window.__arrived = [];
           const Socket = window.WebSocket;
           window.WebSocket = function (...args) {
             const socket = new Socket(...args);
-            socket.addEventListener('message', () => window.__in++);
+            socket.addEventListener('message', () => { window.__in++; window.__arrived.push(performance.timeOrigin + performance.now()); });
             const send = socket.send.bind(socket);
             socket.send = data => { window.__out++; return send(data); };
             return socket;
@@ -42,8 +42,8 @@ public static partial class LoadBenchmark
         })();
         """;
 
-    private sealed record WatchedRun(string ResearchId, IReadOnlyList<DomRecord> Dom, int MessagesIn, int MessagesOut, IReadOnlyList<string> Errors,
-        ResearchStatus Outcome);
+    private sealed record WatchedRun(string ResearchId, IReadOnlyList<DomRecord> Dom, IReadOnlyList<double> Arrived, int MessagesIn, int MessagesOut, IReadOnlyList<string> Errors,
+        ResearchStatus Outcome, CycleReport? Report);
 
     private sealed record DomRecord(double T, IReadOnlyList<JsonElement[]> Rows);
 
@@ -69,14 +69,16 @@ public static partial class LoadBenchmark
         var status = page.GetByTestId("cycle-status");
         await Assertions.Expect(status).Not.ToHaveAttributeAsync("data-state", "running", new() { Timeout = 900_000 });
         var outcome = live.Status;
+        var report = live.Snapshot().Reports.LastOrDefault();
         host.Release(live);
         var dom = JsonSerializer.Deserialize<List<JsonElement>>(await page.EvaluateAsync<string>("JSON.stringify(window.__dom)"))!
             .Select(r => new DomRecord(r.GetProperty("t").GetDouble(), r.GetProperty("rows").EnumerateArray().Select(row => row.EnumerateArray().ToArray()).ToList()))
             .ToList();
+        var arrived = await page.EvaluateAsync<double[]>("window.__arrived");
         var messagesIn = await page.EvaluateAsync<int>("window.__in");
         var messagesOut = await page.EvaluateAsync<int>("window.__out");
         await context.CloseAsync();
-        return new WatchedRun(id, dom, messagesIn, messagesOut, errors, outcome);
+        return new WatchedRun(id, dom, arrived, messagesIn, messagesOut, errors, outcome, report);
     }
 
     /// <summary>The server's step events of the watched research, each with the step as it then looked and when (Unix ms).</summary>
@@ -108,15 +110,20 @@ public static partial class LoadBenchmark
 
         public int Count(string id) => _stamps.TryGetValue(id, out var s) ? s.Count : 0;
 
-        /// <summary>For each stamped event, the time until the page first showed the step at least that far along.</summary>
-        public IEnumerable<double> Delays(string id, IReadOnlyList<DomRecord> dom)
+        /// <summary>
+        /// For each stamped event, the time until the page first showed the step at least that far along, split at the
+        /// arrival of the last circuit message before that change: the server's share (event to message) and the browser's.
+        /// </summary>
+        public IEnumerable<(CycleStep Step, double Delay, double Server)> Delays(string id, IReadOnlyList<DomRecord> dom, IReadOnlyList<double> arrived)
         {
             if (!_stamps.TryGetValue(id, out var stamps)) yield break;
             foreach (var (t, step, state, done, total) in stamps)
             {
                 // A few ms of allowance for the two clocks' rounding; nothing the page shows can precede its event by more.
                 var seen = dom.FirstOrDefault(r => r.T >= t - 5 && r.Rows.Any(row => row[0].GetString() == step.ToString() && Reached(row, state, done, total)));
-                if (seen is not null) yield return Math.Max(0, seen.T - t);
+                if (seen is null) continue;
+                var message = arrived.LastOrDefault(m => m <= seen.T, t);
+                yield return (step, Math.Max(0, seen.T - t), Math.Clamp(message - t, 0, Math.Max(0, seen.T - t)));
             }
         }
 

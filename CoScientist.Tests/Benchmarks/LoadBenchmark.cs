@@ -66,6 +66,7 @@ public static partial class LoadBenchmark
         await using var browser = await AppFixture.LaunchChromiumAsync(playwright);
         var stamps = new EventStamps();
 
+        using var probe = new ServerProbe();
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var pausesBefore = GC.GetTotalPauseDuration();
@@ -80,9 +81,10 @@ public static partial class LoadBenchmark
         var cpu = process.TotalProcessorTime - cpuBefore;
         var pauses = GC.GetTotalPauseDuration() - pausesBefore;
 
-        var delays = watchedRuns.SelectMany(r => stamps.Delays(r.ResearchId, r.Dom)).OrderBy(d => d).ToList();
+        var byStep = watchedRuns.SelectMany(r => stamps.Delays(r.ResearchId, r.Dom, r.Arrived)).ToList();
+        var delays = byStep.Select(d => d.Delay).Order().ToList();
         var unmatched = watchedRuns.Sum(r => stamps.Count(r.ResearchId)) - delays.Count;
-        var outcomes = watchedRuns.Select(r => r.Outcome).Concat(drivenOutcomes).ToList();
+        var outcomes = watchedRuns.Select(r => r.Outcome).Concat(drivenOutcomes.Select(d => d.Outcome)).ToList();
         var messagesIn = watchedRuns.Sum(r => r.MessagesIn);
         var messagesOut = watchedRuns.Sum(r => r.MessagesOut);
         var pageErrors = watchedRuns.SelectMany(r => r.Errors).ToList();
@@ -90,9 +92,16 @@ public static partial class LoadBenchmark
                           string.Join(", ", outcomes.GroupBy(o => o).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}")));
         Console.WriteLine($"    event-to-DOM over {delays.Count} step events ({unmatched} not seen in a page): p50 {Percentile(delays, 0.50):F0} ms, " +
                           $"p95 {Percentile(delays, 0.95):F0} ms, p99 {Percentile(delays, 0.99):F0} ms, max {(delays.Count > 0 ? delays[^1] : 0):F0} ms");
+        var server = byStep.Select(d => d.Server).Order().ToList();
+        Console.WriteLine($"    of which the server's (event to the last circuit message before the change): p50 {Percentile(server, 0.50):F0} ms, " +
+                          $"p95 {Percentile(server, 0.95):F0} ms; the rest is the browser's");
+        Console.WriteLine("    p95 by step: " + string.Join(", ", byStep.GroupBy(d => d.Step).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key} {Percentile(g.Select(d => d.Delay).Order().ToList(), 0.95):F0} ms ({g.Count()})")));
         Console.WriteLine($"    process CPU {cpu.TotalSeconds:F1} s over {elapsed.TotalSeconds:F1} s wall = {cpu / elapsed:F2} cores (app and fake OpenRouter; Chromium not counted); " +
                           $"peak working set {process.PeakWorkingSet64 / 1024 / 1024} MB; GC pauses {pauses.TotalMilliseconds:F0} ms in total");
+        Console.WriteLine($"    server: {probe.Summary()}");
         Console.WriteLine($"    circuit messages: {messagesIn} to the {watched} pages ({messagesIn / elapsed.TotalSeconds:F0}/s), {messagesOut} from them ({messagesOut / elapsed.TotalSeconds:F0}/s)");
+        Console.WriteLine($"    cycle time: {Durations(watchedRuns.Select(r => r.Report))} watched, {Durations(drivenOutcomes.Select(d => d.Report))} driven in process");
         Console.WriteLine($"    errors: {errors.Count} logged at Error or above, {pageErrors.Count} in pages, " +
                           $"{outcomes.Count(o => o != ResearchStatus.Completed)} cycles not completed" +
                           ((errors.First ?? pageErrors.FirstOrDefault()) is { } first ? $"; first: {first[..Math.Min(300, first.Length)]}" : ""));
@@ -114,7 +123,7 @@ public static partial class LoadBenchmark
     };
 
     /// <summary>A session driven in process, as a circuit drives it: a cycle started with the form's defaults, run to its end.</summary>
-    private static async Task<ResearchStatus> DriveAsync(IServiceProvider services)
+    private static async Task<(ResearchStatus Outcome, CycleReport? Report)> DriveAsync(IServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();
         var session = scope.ServiceProvider.GetRequiredService<ResearchSession>();
@@ -131,7 +140,18 @@ public static partial class LoadBenchmark
         var deadline = DateTime.UtcNow.AddMinutes(15);
         while (session.IsRunning && DateTime.UtcNow < deadline)
             await changed.WaitAsync(TimeSpan.FromSeconds(5));
-        return session.Status;
+        return (session.Status, session.Snapshot()?.Reports.LastOrDefault());
+    }
+
+    /// <summary>Whole cycles (p50 and max), then each step's mean: where a slow group of cycles spends its time.</summary>
+    private static string Durations(IEnumerable<CycleReport?> reports)
+    {
+        var done = reports.OfType<CycleReport>().ToList();
+        if (done.Count == 0) return "none reported";
+        var cycles = done.Select(r => r.Duration.TotalSeconds).Order().ToList();
+        var steps = done.SelectMany(r => r.Steps).GroupBy(s => s.Step)
+            .Select(g => $"{g.Key} {g.Average(s => s.Elapsed.TotalSeconds):F0}");
+        return $"p50 {Percentile(cycles, 0.5):F0} s, max {cycles[^1]:F0} s (steps, mean s: {string.Join(", ", steps)})";
     }
 
     private static double Percentile(List<double> sorted, double p) =>
