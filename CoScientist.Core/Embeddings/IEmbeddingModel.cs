@@ -4,7 +4,12 @@ namespace CoScientist.Core.Embeddings;
 public interface IEmbeddingModel
 {
     int Dimensions { get; }
-    float[] Embed(string text);
+
+    /// <summary>
+    /// One embedding. Callers take turns on the model; a caller waiting for its turn holds no thread, so research
+    /// embedding at once cannot starve the threads that serve pages and calls.
+    /// </summary>
+    Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken = default);
 }
 
 public static class Similarity

@@ -17,19 +17,42 @@ public sealed class MiniLmEmbeddingModel(ILogger<MiniLmEmbeddingModel> logger) :
     private const int MaxTokens = 256;
     private readonly Lazy<(InferenceSession Session, BertTokenizer Tokenizer)> _model = new(() => Load(logger), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private readonly Lock _embedGate = new();
+    // One embedding at a time (each takes milliseconds): however many research embed at once, the model uses one core
+    // and leaves the rest to pages and calls. Callers wait asynchronously: a lock here held a pool thread per waiting
+    // cycle, and two hundred cycles embedding at once starved every circuit of threads.
+    private readonly SemaphoreSlim _turn = new(1, 1);
 
     public int Dimensions => 384;
 
     /// <summary>Loads the model now (e.g. in the background at start-up) instead of on the first embedding.</summary>
     public void Warm() => _ = _model.Value;
 
+    public async Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken = default)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            // ONNX inference is CPU-bound: never on the caller's thread (a circuit's, say), always on the pool.
+            return await Task.Run(() => EmbedCore(text), CancellationToken.None);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <summary>One embedding, waited for on this thread: for tools and tests, not for the app's request paths.</summary>
     public float[] Embed(string text)
     {
-        // The tokenizer is not safe for concurrent use (concurrent calls fail with NullReferenceException);
-        // one embedding takes milliseconds, so callers simply take turns.
-        lock (_embedGate)
+        _turn.Wait();
+        try
+        {
             return EmbedCore(text);
+        }
+        finally
+        {
+            _turn.Release();
+        }
     }
 
     private float[] EmbedCore(string text)

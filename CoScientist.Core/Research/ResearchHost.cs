@@ -140,7 +140,7 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
             if (research.Record is null)
             {
                 research.ResetForGoal(goal);
-                var goalEmbedding = await Task.Run(() => embeddings.Embed(goal), CancellationToken.None);
+                var goalEmbedding = await embeddings.EmbedAsync(goal, CancellationToken.None);
                 var record = ResearchRecord.New(ownerId, goal, ticket.Settings, clock.GetUtcNow(), goalEmbedding) with { Id = research.Id };
                 await store.CreateAsync(record);
                 research.Record = record;
@@ -259,7 +259,7 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         var candidates = (await store.ListSharedAsync()).Concat(await store.ListExamplesAsync())
             .Where(r => r.GoalEmbedding is not null && r.Cycles > 0).DistinctBy(r => r.Id).ToList();
         if (candidates.Count == 0) return [];
-        var wanted = await Task.Run(() => embeddings.Embed(goal));
+        var wanted = await embeddings.EmbedAsync(goal);
         return candidates
             .Select(r => (Record: r, Similarity: Similarity.Cosine(wanted, r.GoalEmbedding)))
             .Where(x => x.Similarity >= storage.Value.FallbackSimilarity)

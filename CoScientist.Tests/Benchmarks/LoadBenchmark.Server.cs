@@ -53,7 +53,7 @@ public static partial class LoadBenchmark
                    $"max {(renders.Count > 0 ? renders[^1] : 0):F0} ms, {renders.Sum() / 1000:F1} s in all; thread pool queue p50 " +
                    $"{(queued.Count > 0 ? queued[queued.Count / 2] : 0)}, p95 {(queued.Count > 0 ? queued[(int)(queued.Count * 0.95)] : 0)}, " +
                    $"max {(queued.Count > 0 ? queued[^1] : 0)}, up to {_maxThreads} threads; components given parameters most often: " +
-                   string.Join(", ", _updates.OrderByDescending(u => u.Value.Count).Take(8).Select(u => $"{ShortName(u.Key)} {u.Value.Count}"));
+                   string.Join(", ", _updates.OrderByDescending(u => u.Value.Count).Take(40).Select(u => $"{ShortName(u.Key)} {u.Value.Count}"));
         }
 
         /// <summary>"MudBlazor.MudSelectItem`1[[System.String, ...]]" → "MudSelectItem`1".</summary>

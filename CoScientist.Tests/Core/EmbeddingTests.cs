@@ -10,11 +10,11 @@ public class EmbeddingTests
     private static readonly IEmbeddingModel Model = CoreHarness.SharedEmbeddings;
 
     [Fact]
-    public void Paraphrases_AreMoreSimilarThanUnrelatedSentences()
+    public async Task Paraphrases_AreMoreSimilarThanUnrelatedSentences()
     {
-        var a = Model.Embed("Gut bacteria influence the progression of Parkinson's disease.");
-        var paraphrase = Model.Embed("The intestinal microbiome affects how Parkinson's disease advances.");
-        var unrelated = Model.Embed("Perovskite solar cells degrade quickly under humid conditions.");
+        var a = await Model.EmbedAsync("Gut bacteria influence the progression of Parkinson's disease.");
+        var paraphrase = await Model.EmbedAsync("The intestinal microbiome affects how Parkinson's disease advances.");
+        var unrelated = await Model.EmbedAsync("Perovskite solar cells degrade quickly under humid conditions.");
 
         var close = Similarity.Cosine(a, paraphrase);
         var far = Similarity.Cosine(a, unrelated);

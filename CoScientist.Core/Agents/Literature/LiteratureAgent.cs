@@ -87,18 +87,14 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
             .Where(p => !known.Any(k => PaperIdentity.Same(k.Paper, p)))
             .ToList();
         if (fresh.Count == 0) return new LiteratureSearch([], sources);
-        // ONNX inference is CPU-bound: keep it off the caller's thread.
-        var scored = await Task.Run(() =>
+        var target = await embeddings.EmbedAsync(goal, cancellationToken);
+        var scored = new List<ResearchPaper>(fresh.Count);
+        foreach (var p in fresh)
         {
-            var target = embeddings.Embed(goal);
-            return fresh.Select(p =>
-                {
-                    var candidate = new ResearchPaper(0, p, 0, 0);
-                    var vector = Vector(candidate);
-                    return candidate with { Similarity = Math.Round(Similarity.Cosine(target, vector), 4), Embedding = vector };
-                })
-                .ToList();
-        }, cancellationToken);
+            var candidate = new ResearchPaper(0, p, 0, 0);
+            var vector = await VectorAsync(candidate, cancellationToken);
+            scored.Add(candidate with { Similarity = Math.Round(Similarity.Cosine(target, vector), 4), Embedding = vector });
+        }
         var onTopic = scored.Where(p => p.Similarity >= MinimumSimilarity).OrderByDescending(p => p.Similarity).Take(maxPapers).ToList();
         return new LiteratureSearch(onTopic, sources, scored.Count(p => p.Similarity < MinimumSimilarity));
     }
@@ -107,16 +103,18 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
     public async Task<IReadOnlyDictionary<int, float[]>> EmbedAsync(IEnumerable<ResearchPaper> papers, CancellationToken cancellationToken)
     {
         var missing = papers.Where(p => p.Embedding is null).ToList();
-        if (missing.Count == 0) return new Dictionary<int, float[]>();
-        return await Task.Run(() => missing.ToDictionary(p => p.Number, Vector), cancellationToken);
+        var vectors = new Dictionary<int, float[]>();
+        foreach (var p in missing)
+            vectors[p.Number] = await VectorAsync(p, cancellationToken);
+        return vectors;
     }
 
-    private float[] Vector(ResearchPaper paper)
+    private async Task<float[]> VectorAsync(ResearchPaper paper, CancellationToken cancellationToken)
     {
         var text = paper.Describe();
         var key = paper.Paper.Key + "|" + text.Length;
         if (_vectors.TryGetValue(key, out float[]? vector) && vector is not null) return vector;
-        vector = embeddings.Embed(text);
+        vector = await embeddings.EmbedAsync(text, cancellationToken);
         _vectors.Set(key, vector, VectorEntry);
         return vector;
     }
@@ -140,7 +138,7 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
             .ThenBy(p => p.PaperNumber)
             .ToList();
 
-    public float[] Embed(string text) => embeddings.Embed(text);
+    public Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken) => embeddings.EmbedAsync(text, cancellationToken);
 
     /// <summary>Whether a reference the model wrote is this retrieved paper: the same DOI or arXiv id, or a matching title.</summary>
     public static bool Names(Reference reference, Paper paper) =>

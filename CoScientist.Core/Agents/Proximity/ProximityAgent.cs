@@ -32,8 +32,7 @@ public sealed class ProximityAgent(IEmbeddingModel model)
         foreach (var h in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // ONNX inference is CPU-bound: keep it off the caller's thread.
-            var vector = await Task.Run(() => model.Embed(h.Describe()), cancellationToken);
+            var vector = await model.EmbedAsync(h.Describe(), cancellationToken);
             state.Update(h.Id, x => x with { Embedding = vector });
         }
 

@@ -293,7 +293,7 @@ public sealed partial class CycleSupervisor(
             IReadOnlyList<PriorWork> closest = [];
             if (papers.Count > 0)
             {
-                var vector = h.Embedding ?? await Task.Run(() => s.Literature.Embed(h.Describe()), ct);
+                var vector = h.Embedding ?? await s.Literature.EmbedAsync(h.Describe(), ct);
                 if (h.Embedding is null) state.Update(h.Id, x => x with { Embedding = vector });
                 closest = LiteratureAgent.ClosestPriorWork(vector, papers);
             }
