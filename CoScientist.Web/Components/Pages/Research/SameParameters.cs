@@ -30,3 +30,16 @@ public sealed class SameParameters
     private static bool Same(object? before, object? now) =>
         ReferenceEquals(before, now) || (before is not null && now is not null && (before.GetType().IsValueType || before is string) && before.Equals(now));
 }
+
+/// <summary>
+/// A component drawn again only when its parent hands it something new (in <see cref="SameParameters"/>' sense): the
+/// research page re-renders at every step of a running cycle, and what did not change need not be drawn, nor diffed.
+/// Its own events still redraw it as usual.
+/// </summary>
+public abstract class DrawnWhenChanged : ComponentBase
+{
+    private readonly SameParameters _same = new();
+
+    public override Task SetParametersAsync(ParameterView parameters) =>
+        _same.Unchanged(parameters) ? Task.CompletedTask : base.SetParametersAsync(parameters);
+}
