@@ -18,6 +18,51 @@ public static partial class LoadBenchmark
         private readonly ConcurrentDictionary<string, (int Count, double Seconds)> _updates = new();
         private readonly Timer _sampler;
         private int _maxThreads;
+        private int _ticks;
+        private readonly ConcurrentDictionary<int, double> _browserSeconds = new();
+        private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
+
+        /// <summary>The CPU seconds the browsers this process started have used (their processes, sampled every second).</summary>
+        public double BrowserSeconds
+        {
+            get
+            {
+                SampleBrowsers();
+                return _browserSeconds.Values.Sum();
+            }
+        }
+
+        // Every process descended from this one (Playwright's driver, Chromium and its renderers), from /proc.
+        private void SampleBrowsers()
+        {
+            if (!OperatingSystem.IsLinux()) return;
+            var parents = new Dictionary<int, int>();
+            var seconds = new Dictionary<int, double>();
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    parents[pid] = int.Parse(fields[1]);
+                    seconds[pid] = (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+            var self = Environment.ProcessId;
+            foreach (var (pid, used) in seconds)
+            {
+                if (pid == self) continue;
+                for (var p = pid; parents.TryGetValue(p, out var parent) && p > 1; p = parent)
+                    if (parent == self)
+                    {
+                        _browserSeconds.AddOrUpdate(pid, used, (_, before) => Math.Max(before, used));
+                        break;
+                    }
+            }
+        }
 
         public ServerProbe()
         {
@@ -42,6 +87,7 @@ public static partial class LoadBenchmark
             {
                 _queued.Enqueue(ThreadPool.PendingWorkItemCount);
                 _maxThreads = Math.Max(_maxThreads, ThreadPool.ThreadCount);
+                if (Interlocked.Increment(ref _ticks) % 10 == 0) SampleBrowsers();
             }, null, 0, 100);
         }
 

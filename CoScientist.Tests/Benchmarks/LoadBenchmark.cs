@@ -70,6 +70,7 @@ public static partial class LoadBenchmark
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var pausesBefore = GC.GetTotalPauseDuration();
+        var browsersBefore = probe.BrowserSeconds;
         var wall = Stopwatch.StartNew();
 
         var pages = Enumerable.Range(0, watched).Select(i => WatchAsync(browser, baseUrl, factory.Services, stamps, i)).ToList();
@@ -80,6 +81,7 @@ public static partial class LoadBenchmark
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
         var pauses = GC.GetTotalPauseDuration() - pausesBefore;
+        var browsers = probe.BrowserSeconds - browsersBefore;
 
         var byStep = watchedRuns.SelectMany(r => stamps.Delays(r.ResearchId, r.Dom, r.Arrived)).ToList();
         var delays = byStep.Select(d => d.Delay).Order().ToList();
@@ -99,6 +101,7 @@ public static partial class LoadBenchmark
             .Select(g => $"{g.Key} {Percentile(g.Select(d => d.Delay).Order().ToList(), 0.95):F0} ms ({g.Count()})")));
         Console.WriteLine($"    process CPU {cpu.TotalSeconds:F1} s over {elapsed.TotalSeconds:F1} s wall = {cpu / elapsed:F2} cores (app and fake OpenRouter; Chromium not counted); " +
                           $"peak working set {process.PeakWorkingSet64 / 1024 / 1024} MB; GC pauses {pauses.TotalMilliseconds:F0} ms in total");
+        Console.WriteLine($"    the browsers' CPU (Chromium and Playwright's driver): {browsers:F1} s = {browsers / elapsed.TotalSeconds:F2} cores");
         Console.WriteLine($"    server: {probe.Summary()}");
         Console.WriteLine($"    circuit messages: {messagesIn} to the {watched} pages ({messagesIn / elapsed.TotalSeconds:F0}/s), {messagesOut} from them ({messagesOut / elapsed.TotalSeconds:F0}/s)");
         Console.WriteLine($"    cycle time: {Durations(watchedRuns.Select(r => r.Report))} watched, {Durations(drivenOutcomes.Select(d => d.Report))} driven in process");

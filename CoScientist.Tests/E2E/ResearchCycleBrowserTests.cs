@@ -31,6 +31,38 @@ public sealed class ResearchCycleBrowserTests(AppFixture app)
         await Assertions.Expect(page.GetByTestId("meta-review")).ToBeVisibleAsync();
         Assert.Equal(6, await page.Locator("[data-testid=cycle-step][data-step-state=Done]").CountAsync());
         Assert.Empty(errors);
+    }
 
+    // Every CSS animation playing on the page: its name and timing.
+    private const string PlayingAnimations = """
+        document.getAnimations().filter(a => a instanceof CSSAnimation && a.playState === 'running')
+          .map(a => a.animationName + ' ' + getComputedStyle(a.effect.target).animationTimingFunction)
+        """;
+
+    [Fact]
+    public async Task WhileACycleRuns_OnlyTheRunningStepsIconTurns_FourTimesASecond_AndNothingMovesForVisitorsWhoAskForLessMotion()
+    {
+        var (page, errors) = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl);
+        var run = page.GetByTestId("run-cycle");
+        await Assertions.Expect(run).ToBeEnabledAsync(new() { Timeout = 20_000 });
+        await page.GetByTestId("research-goal").FillAsync("Find safer electrolytes for lithium-ion batteries");
+        app.OpenRouter.Hold();
+        try
+        {
+            await run.ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=cycle-step][data-step-state=Running]")).ToHaveCountAsync(1);
+
+            // A spinner repainting sixty times a second cost a watching browser more than the rest of the page.
+            Assert.Equal(["step-turn steps(8)"], await page.EvaluateAsync<string[]>(PlayingAnimations));
+            await page.EmulateMediaAsync(new() { ReducedMotion = ReducedMotion.Reduce });
+            Assert.Empty(await page.EvaluateAsync<string[]>(PlayingAnimations));
+        }
+        finally
+        {
+            app.OpenRouter.Release();
+        }
+        await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
+        Assert.Empty(errors);
     }
 }
