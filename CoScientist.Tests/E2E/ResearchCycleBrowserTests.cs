@@ -40,7 +40,7 @@ public sealed class ResearchCycleBrowserTests(AppFixture app)
         """;
 
     [Fact]
-    public async Task WhileACycleRuns_OnlyTheRunningStepsIconTurns_FourTimesASecond_AndNothingMovesForVisitorsWhoAskForLessMotion()
+    public async Task WhileACycleRuns_OnlyTheRunningStepsIconTurns_FourTimesASecond_NothingForVisitorsWhoAskForLessMotion_AndNothingOnceItEnds()
     {
         var (page, errors) = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl);
@@ -63,6 +63,8 @@ public sealed class ResearchCycleBrowserTests(AppFixture app)
             app.OpenRouter.Release();
         }
         await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
+        await page.EmulateMediaAsync(new() { ReducedMotion = ReducedMotion.NoPreference });
+        Assert.Empty(await page.EvaluateAsync<string[]>(PlayingAnimations));
         Assert.Empty(errors);
     }
 }
