@@ -1,6 +1,7 @@
 using Bunit;
 using CoScientist.Core;
 using CoScientist.Core.Embeddings;
+using CoScientist.Core.Research;
 using CoScientist.Tests.Fakes;
 using CoScientist.Web.Components.Pages.Research;
 using CoScientist.Web.Session;
@@ -62,6 +63,35 @@ public sealed class ResearchPageTests : MudTestContext
     }
 
     private static int ModelItemRenders(IRenderedComponent<ResearchPage> page) => page.FindComponents<MudSelectItem<string>>()[0].RenderCount;
+
+    [Fact]
+    public async Task APageThatCannotDrawForAWhile_DoesNotHoldUpTheCycleItShows()
+    {
+        var cut = RenderPage();
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=run-cycle]").HasAttribute("disabled")));
+        cut.Find("[data-testid=example-goals] .mud-chip").Click();
+        cut.Find("[data-testid=run-cycle]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("running", cut.Find("[data-testid=cycle-status]").GetAttribute("data-state")));
+        var session = Services.GetRequiredService<ResearchSession>();
+        Assert.True(session.IsRunning, "the page's own session");
+
+        // The circuit is busy (a starved browser, a long render): nothing on it runs until it is free again.
+        var free = new TaskCompletionSource();
+        var busy = Task.Run(() => cut.InvokeAsync(() => free.Task.Wait()));
+        try
+        {
+            await Wait.UntilAsync(() => !session.IsRunning, TimeSpan.FromSeconds(90));
+            Assert.Equal(ResearchStatus.Completed, session.Status);
+            Assert.Equal("running", cut.Find("[data-testid=cycle-status]").GetAttribute("data-state"));
+        }
+        finally
+        {
+            free.SetResult();
+            await busy;
+        }
+        cut.WaitForAssertion(() => Assert.Equal("completed", cut.Find("[data-testid=cycle-status]").GetAttribute("data-state")));
+        Assert.Equal(6, cut.FindAll("[data-testid=hypothesis-card]").Count);
+    }
 
     [Fact]
     public void AnEmptyGoal_IsRefusedWithAClearMessage()
