@@ -95,8 +95,8 @@ public static partial class LoadBenchmark
         Console.WriteLine($"    event-to-DOM over {delays.Count} step events ({unmatched} not seen in a page): p50 {Percentile(delays, 0.50):F0} ms, " +
                           $"p95 {Percentile(delays, 0.95):F0} ms, p99 {Percentile(delays, 0.99):F0} ms, max {(delays.Count > 0 ? delays[^1] : 0):F0} ms");
         var server = byStep.Select(d => d.Server).Order().ToList();
-        Console.WriteLine($"    of which the server's (event to the last circuit message before the change): p50 {Percentile(server, 0.50):F0} ms, " +
-                          $"p95 {Percentile(server, 0.95):F0} ms; the rest is the browser's");
+        Console.WriteLine($"    of which until the render batch reached the page's script (the server, the socket and the page's queue): p50 {Percentile(server, 0.50):F0} ms, " +
+                          $"p95 {Percentile(server, 0.95):F0} ms; the rest is the page applying it");
         Console.WriteLine("    p95 by step: " + string.Join(", ", byStep.GroupBy(d => d.Step).OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {Percentile(g.Select(d => d.Delay).Order().ToList(), 0.95):F0} ms ({g.Count()})")));
         Console.WriteLine($"    process CPU {cpu.TotalSeconds:F1} s over {elapsed.TotalSeconds:F1} s wall = {cpu / elapsed:F2} cores (app and fake OpenRouter; Chromium not counted); " +
