@@ -153,7 +153,8 @@ public sealed class LiteratureCycleTests : IAsyncLifetime
         await using var services = Services(maxPapers: 4, timeoutSeconds: 1);
         var state = new ResearchState(Goal);
 
-        var (report, _) = await RunAsync(state, services);
+        // Bounded, so a client that waits forever fails the test instead of hanging the run.
+        var (report, _) = await RunAsync(state, services).WaitAsync(TimeSpan.FromMinutes(2));
 
         Assert.Equal(CycleOutcome.Completed, report.Outcome);
         Assert.All(report.Literature!.Sources, s => Assert.Contains("did not answer within 1 s", s.Error));
