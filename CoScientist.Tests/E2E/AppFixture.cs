@@ -118,6 +118,16 @@ public sealed class BrowserCollection : ICollectionFixture<AppFixture>
     public const string Name = "browser";
 }
 
+/// <summary>
+/// A second app of the same kind, for the browser tests that share nothing with the first collection's: xunit runs one
+/// collection's tests one after another, and all of them in one made it the suite's longest serial run (90 s alone).
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SecondBrowserCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "browser, second app";
+}
+
 /// <summary>The app as deployed publicly: production mode, a tiny daily cap, an admin token.</summary>
 public sealed class ProductionAppFixture : AppFixture
 {
