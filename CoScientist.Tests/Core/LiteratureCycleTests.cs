@@ -17,6 +17,9 @@ namespace CoScientist.Tests.Core;
 public sealed class LiteratureCycleTests : IAsyncLifetime
 {
     private const string Goal = "Raise the energy yield of solar photovoltaic modules on building facades";
+    // The libraries' pacing and retry pauses (arXiv's 3 s, Crossref's third of a second, a 503's backoff) are skipped
+    // rather than waited out in real seconds; request timeouts (10 s) run in real time.
+    private readonly SkippingClock _clock = new(below: TimeSpan.FromSeconds(6));
     private FakeOpenRouterServer _openRouter = null!;
     private FakeLiteratureServer _library = null!;
     private ServiceProvider _services = null!;
@@ -44,7 +47,7 @@ public sealed class LiteratureCycleTests : IAsyncLifetime
         ["literature:max_papers"] = maxPapers.ToString(),
         ["literature:timeout_seconds"] = timeoutSeconds.ToString(),
         ["DATA_DIR"] = dataDir ?? CoreHarness.NewDataDir(),
-    });
+    }, more: s => s.UseLiteratureClock(_clock));
 
     /// <summary>The settings a visitor's cycle gets: clamped by admission, which turns the Literature step on.</summary>
     private ResearchSettings Settings(ServiceProvider? services = null)
@@ -150,7 +153,8 @@ public sealed class LiteratureCycleTests : IAsyncLifetime
         await using var services = Services(maxPapers: 4, timeoutSeconds: 1);
         var state = new ResearchState(Goal);
 
-        var (report, _) = await RunAsync(state, services);
+        // Bounded, so a client that waits forever fails the test instead of hanging the run.
+        var (report, _) = await RunAsync(state, services).WaitAsync(TimeSpan.FromMinutes(2));
 
         Assert.Equal(CycleOutcome.Completed, report.Outcome);
         Assert.All(report.Literature!.Sources, s => Assert.Contains("did not answer within 1 s", s.Error));

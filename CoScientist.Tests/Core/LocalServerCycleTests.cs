@@ -145,7 +145,8 @@ public sealed class LocalServerCycleTests : IAsyncLifetime
             ["literature:arxiv_base_url"] = library.BaseUrl + "/arxiv",
             ["literature:europepmc_base_url"] = library.BaseUrl + "/europepmc",
             ["literature:crossref_base_url"] = library.BaseUrl + "/crossref",
-        }, _logs);
+        }, _logs, s => s.UseLiteratureClock(new SkippingClock(below: TimeSpan.FromSeconds(6)))); // no real seconds in the sources' pacing
+
         var admission = _services.GetRequiredService<CycleAdmission>();
         var requested = _services.GetRequiredService<IOptions<ResearchOptions>>().Value.ToSettings(FakeLocalServer.Model) with { HypothesesPerCycle = 3 };
         var admitted = await admission.AdmitAsync(new CycleRequest("Find ways to make lithium-ion batteries safer", requested, KeyKind.Operator,

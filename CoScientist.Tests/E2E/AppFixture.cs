@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
@@ -38,6 +39,11 @@ public class AppFixture : IAsyncLifetime
 
     protected virtual string EnvironmentName => "Development";
 
+    /// <summary>Replaces some of the app's services after it has registered its own.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public virtual async Task InitializeAsync()
     {
         OpenRouter = await FakeOpenRouterServer.StartAsync(seed: 11);
@@ -51,6 +57,7 @@ public class AppFixture : IAsyncLifetime
             builder.UseSetting("OPENROUTER_API_KEY", FakeOpenRouterServer.ValidKey);
             foreach (var (key, value) in Settings)
                 builder.UseSetting(key, value);
+            builder.ConfigureTestServices(ConfigureServices);
         });
         _factory.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0)); // a free port, so fixtures never collide
         _factory.StartServer();
@@ -109,6 +116,16 @@ public class AppFixture : IAsyncLifetime
 public sealed class BrowserCollection : ICollectionFixture<AppFixture>
 {
     public const string Name = "browser";
+}
+
+/// <summary>
+/// A second app of the same kind, for the browser tests that share nothing with the first collection's: xunit runs one
+/// collection's tests one after another, and all of them in one made it the suite's longest serial run (90 s alone).
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SecondBrowserCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "browser, second app";
 }
 
 /// <summary>The app as deployed publicly: production mode, a tiny daily cap, an admin token.</summary>

@@ -1,4 +1,5 @@
 using CoScientist.Tests.Fakes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace CoScientist.Tests.E2E;
@@ -18,6 +19,10 @@ public sealed class LiteratureAppFixture : AppFixture
         Settings["num_hypotheses"] = "3";
         await base.InitializeAsync();
     }
+
+    // The sources' pacing and retry pauses are skipped instead of waited out; what the page shows is the same.
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.UseLiteratureClock(new SkippingClock(below: TimeSpan.FromSeconds(6)));
 
     public override async Task DisposeAsync()
     {

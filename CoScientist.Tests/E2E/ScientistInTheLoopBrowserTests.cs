@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace CoScientist.Tests.E2E;
 
 /// <summary>The owner adds a hypothesis, votes, pins, rejects and steers; the next cycle takes it all in.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class ScientistInTheLoopBrowserTests(AppFixture app)
 {
     private const string Directive = "Focus on low-cost experiments";

@@ -4,7 +4,7 @@ using Microsoft.Playwright;
 
 namespace CoScientist.Tests.E2E;
 
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class SharedResearchBrowserTests(AppFixture app)
 {
     private async Task<IPage> StartResearchAsync(string goal)
