@@ -90,6 +90,8 @@ public static partial class LoadBenchmark
         var messagesIn = watchedRuns.Sum(r => r.MessagesIn);
         var messagesOut = watchedRuns.Sum(r => r.MessagesOut);
         var pageErrors = watchedRuns.SelectMany(r => r.Errors).ToList();
+        foreach (var kind in pageErrors.GroupBy(e => e.Split('\n')[0]).OrderByDescending(g => g.Count()))
+            Console.WriteLine($"    page error x{kind.Count()}: {kind.Key[..Math.Min(400, kind.Key.Length)]}");
         Console.WriteLine($"  {sessions} sessions ({watched} in Chromium): all cycles done in {elapsed.TotalSeconds:F1} s; " +
                           string.Join(", ", outcomes.GroupBy(o => o).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}")));
         Console.WriteLine($"    event-to-DOM over {delays.Count} step events ({unmatched} not seen in a page): p50 {Percentile(delays, 0.50):F0} ms, " +
@@ -113,6 +115,8 @@ public static partial class LoadBenchmark
     private static Dictionary<string, string?> Settings(FakeOpenRouterServer openRouter, string hypotheses, int sessions) => new()
     {
         ["DATA_DIR"] = CoreHarness.NewDataDir(),
+        // A page's script error then says what failed on the server (the text stays in this benchmark's report).
+        ["DetailedErrors"] = "true",
         ["openrouter_base_url"] = openRouter.BaseUrl,
         ["OPENROUTER_API_KEY"] = FakeOpenRouterServer.ValidKey,
         ["openrouter_initial_backoff_ms"] = "5",
