@@ -43,7 +43,10 @@ public static partial class LoadBenchmark
         """;
 
     private sealed record WatchedRun(string ResearchId, IReadOnlyList<DomRecord> Dom, IReadOnlyList<double> Arrived, int MessagesIn, int MessagesOut, IReadOnlyList<string> Errors,
-        ResearchStatus Outcome, CycleReport? Report);
+        ResearchStatus Outcome, CycleReport? Report, MainThread MainThread);
+
+    /// <summary>Seconds of a page's main thread spent running script, recalculating style, laying out, and in all tasks.</summary>
+    private sealed record MainThread(double Script, double Style, double Layout, double Tasks);
 
     private sealed record DomRecord(double T, IReadOnlyList<JsonElement[]> Rows);
 
@@ -57,6 +60,9 @@ public static partial class LoadBenchmark
         page.PageError += (_, error) => errors.Add(error);
         page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
         page.SetDefaultTimeout(120_000);
+        // Chromium's own account of the page's main thread (script, style, layout, all tasks), read at the end.
+        var devTools = await context.NewCDPSessionAsync(page);
+        await devTools.SendAsync("Performance.enable");
         await page.GotoAsync(baseUrl);
         await Assertions.Expect(page.GetByTestId("run-cycle")).ToBeEnabledAsync(new() { Timeout = 120_000 });
         await page.GetByTestId("research-goal").FillAsync($"{Goal} ({index})");
@@ -77,8 +83,12 @@ public static partial class LoadBenchmark
         var arrived = await page.EvaluateAsync<double[]>("window.__arrived");
         var messagesIn = await page.EvaluateAsync<int>("window.__in");
         var messagesOut = await page.EvaluateAsync<int>("window.__out");
+        var metrics = (await devTools.SendAsync("Performance.getMetrics"))!.Value.GetProperty("metrics").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("value").GetDouble());
+        var mainThread = new MainThread(metrics.GetValueOrDefault("ScriptDuration"), metrics.GetValueOrDefault("RecalcStyleDuration"),
+            metrics.GetValueOrDefault("LayoutDuration"), metrics.GetValueOrDefault("TaskDuration"));
         await context.CloseAsync();
-        return new WatchedRun(id, dom, arrived, messagesIn, messagesOut, errors, outcome, report);
+        return new WatchedRun(id, dom, arrived, messagesIn, messagesOut, errors, outcome, report, mainThread);
     }
 
     /// <summary>The server's step events of the watched research, each with the step as it then looked and when (Unix ms).</summary>

@@ -103,7 +103,9 @@ public static partial class LoadBenchmark
             .Select(g => $"{g.Key} {Percentile(g.Select(d => d.Delay).Order().ToList(), 0.95):F0} ms ({g.Count()})")));
         Console.WriteLine($"    process CPU {cpu.TotalSeconds:F1} s over {elapsed.TotalSeconds:F1} s wall = {cpu / elapsed:F2} cores (app and fake OpenRouter; Chromium not counted); " +
                           $"peak working set {process.PeakWorkingSet64 / 1024 / 1024} MB; GC pauses {pauses.TotalMilliseconds:F0} ms in total");
-        Console.WriteLine($"    the browsers' CPU (Chromium and Playwright's driver): {browsers:F1} s = {browsers / elapsed.TotalSeconds:F2} cores");
+        Console.WriteLine($"    the browsers' CPU (Chromium and Playwright's driver): {browsers:F1} s = {browsers / elapsed.TotalSeconds:F2} cores; " +
+                          $"the pages' main threads, summed: script {watchedRuns.Sum(r => r.MainThread.Script):F1} s, style {watchedRuns.Sum(r => r.MainThread.Style):F1} s, " +
+                          $"layout {watchedRuns.Sum(r => r.MainThread.Layout):F1} s, all tasks {watchedRuns.Sum(r => r.MainThread.Tasks):F1} s");
         Console.WriteLine($"    server: {probe.Summary()}");
         Console.WriteLine($"    circuit messages: {messagesIn} to the {watched} pages ({messagesIn / elapsed.TotalSeconds:F0}/s), {messagesOut} from them ({messagesOut / elapsed.TotalSeconds:F0}/s)");
         Console.WriteLine($"    cycle time: {Durations(watchedRuns.Select(r => r.Report))} watched, {Durations(drivenOutcomes.Select(d => d.Report))} driven in process");
