@@ -25,6 +25,19 @@ public class EmbeddingTests
     }
 
     [Fact]
+    public async Task ACallerThatGivesUpWaitingForTheModel_LeavesItToTheNext()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Model.EmbedAsync("A cycle cancelled while it waited its turn.", cancelled.Token));
+
+        // Its turn was never taken, so none is given back twice: the next cycles are served, one after another.
+        var vectors = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Model.EmbedAsync($"The next cycle's hypothesis {i}.")));
+        Assert.All(vectors, v => Assert.Equal(384, v.Length));
+    }
+
+    [Fact]
     public async Task NearDuplicates_AreFlaggedAndKeptOutOfEvolution()
     {
         var state = new ResearchState("goal");

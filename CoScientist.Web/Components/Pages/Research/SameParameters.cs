@@ -25,10 +25,16 @@ public sealed class SameParameters
         return true;
     }
 
-    // Objects by reference (a record's value equality could walk a whole hypothesis); values, strings and
-    // callbacks (a struct of receiver and delegate) by equality.
+    // Objects by reference (a record's value equality could walk a whole hypothesis); simple values, strings and
+    // callbacks (a struct of receiver and delegate: equal ones do the same) by equality. Any other struct counts as
+    // changed: its equality could hide a fragment or an object changed in place.
     private static bool Same(object? before, object? now) =>
-        ReferenceEquals(before, now) || (before is not null && now is not null && (before.GetType().IsValueType || before is string) && before.Equals(now));
+        ReferenceEquals(before, now) || (before is not null && now is not null && ComparedByValue(before.GetType()) && before.Equals(now));
+
+    private static bool ComparedByValue(Type type) =>
+        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(DateTimeOffset)
+        || type == typeof(DateTime) || type == typeof(TimeSpan) || type == typeof(EventCallback)
+        || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(EventCallback<>));
 }
 
 /// <summary>
