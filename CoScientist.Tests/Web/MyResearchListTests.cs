@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Bunit;
 using CoScientist.Core.Storage;
 using CoScientist.Tests.Fakes;
@@ -12,7 +11,6 @@ public class MyResearchListTests : MudTestContext
 {
     private static readonly DateTimeOffset Now = new(2025, 3, 14, 12, 0, 0, TimeSpan.Zero);
 
-    public MyResearchListTests() => Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
 
     private static ResearchRecord Record(string id, string title, int cycles = 3, decimal cost = 0.0123m, TimeSpan? idle = null, int? running = null) => new()
     {
@@ -25,6 +23,7 @@ public class MyResearchListTests : MudTestContext
         Render<MyResearchList>(p => p
             .Add(c => c.Items, items)
             .Add(c => c.CurrentId, currentId)
+            .Add(c => c.Now, Now)
             .Add(c => c.OnRename, r => renamed?.Add(r))
             .Add(c => c.OnDelete, id => deleted?.Add(id)));
 
