@@ -15,7 +15,7 @@ namespace CoScientist.Core.Research;
 /// Research is saved to the <see cref="IResearchStore"/> as it progresses (see <see cref="ResearchSaver"/>)
 /// and loaded from it by id, so a link opens it after the tab closed or the server restarted.
 /// </summary>
-public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmission admission, IResearchStore store, MiniLmEmbeddingModel embeddings,
+public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmission admission, IResearchStore store, IEmbeddingModel embeddings,
     Microsoft.Extensions.Options.IOptions<StorageOptions> storage, IResearchRelay relay, TimeProvider clock, ILogger<ResearchHost> logger)
 {
     private readonly ConcurrentDictionary<string, LiveResearch> _live = new();
@@ -140,8 +140,9 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
             if (research.Record is null)
             {
                 research.ResetForGoal(goal);
-                var goalEmbedding = await embeddings.EmbedAsync(goal, CancellationToken.None);
-                var record = ResearchRecord.New(ownerId, goal, ticket.Settings, clock.GetUtcNow(), goalEmbedding) with { Id = research.Id };
+                // The goal's embedding is made when research on a similar goal is first looked for (SimilarSharedAsync):
+                // most research is never shared, and a start waits for no turn at the model.
+                var record = ResearchRecord.New(ownerId, goal, ticket.Settings, clock.GetUtcNow()) with { Id = research.Id };
                 await store.CreateAsync(record);
                 research.Record = record;
             }
@@ -257,13 +258,27 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         goal = goal.Trim();
         if (goal.Length == 0) return [];
         var candidates = (await store.ListSharedAsync()).Concat(await store.ListExamplesAsync())
-            .Where(r => r.GoalEmbedding is not null && r.Cycles > 0).DistinctBy(r => r.Id).ToList();
+            .Where(r => r.Cycles > 0).DistinctBy(r => r.Id).ToList();
         if (candidates.Count == 0) return [];
         var wanted = await embeddings.EmbedAsync(goal);
-        return candidates
-            .Select(r => (Record: r, Similarity: Similarity.Cosine(wanted, r.GoalEmbedding)))
-            .Where(x => x.Similarity >= storage.Value.FallbackSimilarity)
-            .OrderByDescending(x => x.Similarity).Take(limit).ToList();
+        var similar = new List<(ResearchRecord Record, double Similarity)>();
+        foreach (var record in candidates)
+        {
+            var embedding = await GoalEmbeddingAsync(record);
+            var similarity = Similarity.Cosine(wanted, embedding);
+            if (similarity >= storage.Value.FallbackSimilarity)
+                similar.Add((record, similarity));
+        }
+        return similar.OrderByDescending(x => x.Similarity).Take(limit).ToList();
+    }
+
+    /// <summary>The research's goal embedding, made and kept with it the first time it is asked for.</summary>
+    private async Task<float[]> GoalEmbeddingAsync(ResearchRecord record)
+    {
+        if (record.GoalEmbedding is { } kept) return kept;
+        var made = await embeddings.EmbedAsync(record.Goal);
+        await store.SetGoalEmbeddingAsync(record.Id, made);
+        return made;
     }
 
     private LiveResearch Track(LiveResearch research)

@@ -26,6 +26,8 @@ public interface IResearchStore
     /// <summary>Shares with a new token (<see cref="ResearchIds.New"/>), or revokes the link with null.</summary>
     Task<bool> SetShareTokenAsync(string id, string? shareToken);
     Task<bool> SetExampleAsync(string id, bool isExample);
+    /// <summary>Keeps the goal's sentence embedding, made the first time research on a similar goal is looked for.</summary>
+    Task<bool> SetGoalEmbeddingAsync(string id, float[] embedding);
     Task<bool> UpdateSummaryAsync(string id, ResearchSummary summary);
     /// <summary>Deletes the research and everything it holds.</summary>
     Task<bool> DeleteAsync(string id);

@@ -25,7 +25,7 @@ public sealed record ResearchRecord
     public bool IsExample { get; init; }
     /// <summary>The cycle being run when last saved; still set when a new process starts means the cycle was interrupted.</summary>
     public int? RunningCycle { get; init; }
-    /// <summary>The goal's sentence embedding, for finding research on similar goals.</summary>
+    /// <summary>The goal's sentence embedding, for finding research on similar goals; made the first time one is looked for.</summary>
     public float[]? GoalEmbedding { get; init; }
 
     public ResearchSettings Settings => ResearchJson.Read<ResearchSettings>(SettingsJson);

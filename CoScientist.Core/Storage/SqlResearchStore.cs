@@ -75,6 +75,8 @@ public abstract partial class SqlResearchStore : IResearchStore
 
     public Task<bool> SetExampleAsync(string id, bool isExample) => Update(id, "is_example = @v", isExample ? 1 : 0);
 
+    public Task<bool> SetGoalEmbeddingAsync(string id, float[] embedding) => Update(id, "goal_embedding = @v", ResearchJson.ToBlob(embedding));
+
     public Task<bool> UpdateSummaryAsync(string id, ResearchSummary summary) => Run(connection => UpdateSummary(connection, id, summary));
 
     public Task<bool> DeleteAsync(string id) => Run(async connection =>

@@ -80,6 +80,7 @@ public static class PersistenceBenchmark
         public Task<bool> RenameAsync(string id, string title) => Task.FromResult(true);
         public Task<bool> SetShareTokenAsync(string id, string? shareToken) => Task.FromResult(true);
         public Task<bool> SetExampleAsync(string id, bool isExample) => Task.FromResult(true);
+        public Task<bool> SetGoalEmbeddingAsync(string id, float[] embedding) => Task.FromResult(true);
         public Task<bool> UpdateSummaryAsync(string id, ResearchSummary summary) => Task.FromResult(true);
         public Task<bool> DeleteAsync(string id) => Task.FromResult(true);
         public Task<bool> SaveChangesAsync(string researchId, ResearchChanges changes) => Task.FromResult(true);

@@ -1,5 +1,6 @@
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
+using CoScientist.Core.Embeddings;
 using CoScientist.Core.Llm;
 using CoScientist.Core.Research;
 using CoScientist.Tests.Fakes;
@@ -68,5 +69,74 @@ public sealed class ResearchHostTests : IAsyncLifetime
         _server.Release();
         await research.Run;
         Assert.Equal(0, _services.GetRequiredService<ClientQuotas>().RunningCycles);
+    }
+
+    [Fact]
+    public async Task ACycleStarts_WhileTheEmbeddingModelIsBusyWithOtherResearch()
+    {
+        var model = new HeldEmbeddings();
+        await using var services = CoreHarness.Create(_server, new Dictionary<string, string?> { ["num_hypotheses"] = "2", ["evolutions_per_cycle"] = "1" },
+            more: s => s.AddSingleton<IEmbeddingModel>(model));
+        var host = services.GetRequiredService<ResearchHost>();
+        var research = host.Create();
+        _server.Hold(); // the cycle stays in its first step: the model is asked for nothing before its proximity step
+
+        // Hundreds of visitors starting at once would each wait for the model here if a start embedded its goal.
+        var admitted = await host.StartCycleAsync(research, Request(), new LlmCallContext(), "owner").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(admitted.IsAdmitted, admitted.InputError);
+        Assert.Equal(0, model.Calls);
+        model.Open();
+        _server.Release();
+        await research.Run;
+        Assert.Equal(ResearchStatus.Completed, research.Status);
+    }
+
+    [Fact]
+    public async Task SharedResearchOnASimilarGoal_IsFound_AndItsGoalIsEmbeddedOnlyTheFirstTime()
+    {
+        var model = new HeldEmbeddings();
+        model.Open();
+        await using var services = CoreHarness.Create(_server, new Dictionary<string, string?> { ["num_hypotheses"] = "2", ["evolutions_per_cycle"] = "1" },
+            more: s => s.AddSingleton<IEmbeddingModel>(model));
+        var host = services.GetRequiredService<ResearchHost>();
+        var research = host.Create();
+        Assert.True((await host.StartCycleAsync(research, Request(), new LlmCallContext(), "owner")).IsAdmitted);
+        await research.Run;
+        Assert.NotNull(await host.ShareAsync(research));
+        var other = host.Create();
+        Assert.True((await host.StartCycleAsync(other, Request() with { Goal = "Design a cheaper perovskite solar cell" }, new LlmCallContext(), "owner")).IsAdmitted);
+        await other.Run; // not shared: never a candidate, never embedded for this
+        model.Reset();
+
+        var found = await host.SimilarSharedAsync("Why do bacteria become resistant to antibiotics?");
+        var callsFirst = model.Calls;
+        var again = await host.SimilarSharedAsync("How does antibiotic resistance arise in bacteria?");
+
+        Assert.Equal(research.Id, Assert.Single(found).Record.Id);
+        Assert.Equal(research.Id, Assert.Single(again).Record.Id);
+        Assert.Equal(2, callsFirst); // the visitor's goal and the shared research's, made now
+        Assert.Equal(callsFirst + 1, model.Calls); // the shared research's is kept: only the new goal
+        Assert.NotNull((await host.Store.GetRecordAsync(research.Id))!.GoalEmbedding);
+        Assert.Null((await host.Store.GetRecordAsync(other.Id))!.GoalEmbedding);
+    }
+
+    /// <summary>The real model, behind a gate the test opens, counting the goals and hypotheses it is asked for.</summary>
+    private sealed class HeldEmbeddings : IEmbeddingModel
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+        public int Dimensions => CoreHarness.SharedEmbeddings.Dimensions;
+        public void Open() => _open.TrySetResult();
+        public void Reset() => Interlocked.Exchange(ref _calls, 0);
+
+        public async Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _calls);
+            await _open.Task.WaitAsync(cancellationToken);
+            return await CoreHarness.SharedEmbeddings.EmbedAsync(text, cancellationToken);
+        }
     }
 }
