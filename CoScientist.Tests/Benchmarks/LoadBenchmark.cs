@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CoScientist.Core.Configuration;
+using CoScientist.Core.Embeddings;
 using CoScientist.Core.Research;
 using CoScientist.Tests.E2E;
 using CoScientist.Tests.Fakes;
@@ -71,6 +72,8 @@ public static partial class LoadBenchmark
         var cpuBefore = process.TotalProcessorTime;
         var pausesBefore = GC.GetTotalPauseDuration();
         var browsersBefore = probe.BrowserSeconds;
+        var model = factory.Services.GetRequiredService<MiniLmEmbeddingModel>();
+        var (modelBefore, embeddedBefore) = (ServerProbe.ModelSeconds(), model.Embedded);
         var wall = Stopwatch.StartNew();
 
         var pages = Enumerable.Range(0, watched).Select(i => WatchAsync(browser, baseUrl, factory.Services, stamps, i)).ToList();
@@ -82,6 +85,7 @@ public static partial class LoadBenchmark
         var cpu = process.TotalProcessorTime - cpuBefore;
         var pauses = GC.GetTotalPauseDuration() - pausesBefore;
         var browsers = probe.BrowserSeconds - browsersBefore;
+        var (modelSeconds, embedded) = (ServerProbe.ModelSeconds() - modelBefore, model.Embedded - embeddedBefore);
 
         var byStep = watchedRuns.SelectMany(r => stamps.Delays(r.ResearchId, r.Dom, r.Arrived)).ToList();
         var delays = byStep.Select(d => d.Delay).Order().ToList();
@@ -102,6 +106,7 @@ public static partial class LoadBenchmark
         Console.WriteLine("    p95 by step: " + string.Join(", ", byStep.GroupBy(d => d.Step).OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {Percentile(g.Select(d => d.Delay).Order().ToList(), 0.95):F0} ms ({g.Count()})")));
         Console.WriteLine($"    process CPU {cpu.TotalSeconds:F1} s over {elapsed.TotalSeconds:F1} s wall = {cpu / elapsed:F2} cores (app and fake OpenRouter; Chromium not counted); " +
+                          $"of which the embedding model's thread {modelSeconds:F1} s ({embedded} embeddings); " +
                           $"peak working set {process.PeakWorkingSet64 / 1024 / 1024} MB; GC pauses {pauses.TotalMilliseconds:F0} ms in total");
         Console.WriteLine($"    the browsers' CPU (Chromium and Playwright's driver): {browsers:F1} s = {browsers / elapsed.TotalSeconds:F2} cores; " +
                           $"the pages' main threads, summed: script {watchedRuns.Sum(r => r.MainThread.Script):F1} s, style {watchedRuns.Sum(r => r.MainThread.Style):F1} s, " +

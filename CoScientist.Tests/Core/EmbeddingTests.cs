@@ -38,6 +38,34 @@ public class EmbeddingTests
     }
 
     [Fact]
+    public async Task TheModelWorksOnAThreadThatYieldsTheCoreToThoseServingVisitors()
+    {
+        if (!OperatingSystem.IsLinux()) return; // the kernel's account below is Linux's, where the app runs (Docker, Spaces)
+        await Model.EmbedAsync("Any hypothesis, so the model's thread has started.");
+
+        // The kernel's account of each thread of this process: its name, and its nice value (the 19th field of stat).
+        var threads = new List<(string Name, string Stat)>();
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                threads.Add((File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'), File.ReadAllText(Path.Combine(task, "stat"))));
+            }
+            catch (IOException)
+            {
+                // a pool thread that ended meanwhile
+            }
+        }
+        static int Nice(string stat) => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture);
+        var models = threads.Where(t => t.Name == "Embedding model").ToList(); // one per model loaded in this test run
+        Assert.NotEmpty(models);
+        Assert.All(models, m => Assert.Equal(10, Nice(m.Stat)));
+        var pool = threads.Where(t => t.Name.StartsWith(".NET TP Worker", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(pool);
+        Assert.All(pool, t => Assert.Equal(0, Nice(t.Stat)));
+    }
+
+    [Fact]
     public async Task NearDuplicates_AreFlaggedAndKeptOutOfEvolution()
     {
         var state = new ResearchState("goal");
