@@ -67,7 +67,20 @@ public static partial class LoadBenchmark
         await Assertions.Expect(page.GetByTestId("run-cycle")).ToBeEnabledAsync(new() { Timeout = 120_000 });
         await page.GetByTestId("research-goal").FillAsync($"{Goal} ({index})");
         await page.GetByTestId("run-cycle").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/r/[^/]+$"), new() { Timeout = 120_000 });
+        try
+        {
+            // The page moves to its research's address in place (history.replaceState): the address is polled, as a
+            // wait for a navigation can sit waiting for a "load" event that a same-document move never fires.
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex("/r/[^/]+$"), new() { Timeout = 120_000 });
+        }
+        catch (PlaywrightException)
+        {
+            // What the visitor saw instead of their research starting (a refusal, a lost click), for the report.
+            var html = Path.Combine(Path.GetTempPath(), $"coscientist-load-page-{index}.html");
+            await File.WriteAllTextAsync(html, await page.ContentAsync());
+            throw new InvalidOperationException($"Page {index} at {page.Url}: the cycle did not start within 2 minutes; errors {string.Join(" | ", errors)}; " +
+                                                $"the page as it was is in {html}");
+        }
         var id = new Uri(page.Url).Segments[^1];
         var host = services.GetRequiredService<ResearchHost>();
         var live = await host.OpenAsync(id) ?? throw new InvalidOperationException($"The research {id} a page started is not known to the server.");

@@ -113,7 +113,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         await Assertions.Expect(run).ToBeEnabledAsync(new() { Timeout = 30_000 });
         await owner.GetByTestId("research-goal").FillAsync("Explain why some bacteria develop antibiotic resistance faster");
         await run.ClickAsync();
-        await owner.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/r/[A-Za-z0-9_-]{22}$"), new() { Timeout = 30_000 });
+        await Assertions.Expect(owner).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/r/[A-Za-z0-9_-]{22}$"), new() { Timeout = 30_000 });
         var path = new Uri(owner.Url).AbsolutePath;
         await owner.GetByTestId("share-create").ClickAsync();
         var link = owner.GetByTestId("share-link");

@@ -171,7 +171,7 @@ public sealed partial class CrashRig(FakeOpenRouterServer openRouter, IBrowser b
         await Assertions.Expect(run).ToBeEnabledAsync(new() { Timeout = 60_000 });
         await page.GetByTestId("research-goal").FillAsync(goal);
         await run.ClickAsync();
-        await page.WaitForURLAsync(ResearchPath(), new() { Timeout = 60_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(ResearchPath(), new() { Timeout = 60_000 });
     }
 
     private static async Task<bool> ShowsInterruptedAsync(IBrowserContext owner, string url)

@@ -15,7 +15,7 @@ public sealed class SharedResearchBrowserTests(AppFixture app)
         await Assertions.Expect(run).ToBeEnabledAsync(new() { Timeout = 20_000 });
         await page.GetByTestId("research-goal").FillAsync(goal);
         await run.ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/r/[A-Za-z0-9_-]{22}$"), new() { Timeout = 30_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/r/[A-Za-z0-9_-]{22}$"), new() { Timeout = 30_000 });
         return page;
     }
 
