@@ -46,7 +46,7 @@ public sealed class BudgetChatClient(IChatClient innerClient, SpendGuard guard, 
             var neverCharged = ex is LlmException { NeverCharged: true };
             var costKnown = call.Usage is { CostReported: true };
             var keep = !neverCharged && !costKnown;
-            guard.Settle(reservation, call.Usage, ex is LlmException llm ? llm.Kind.ToString() : ex is OperationCanceledException ? "Cancelled" : ex.GetType().Name,
+            await guard.SettleAsync(reservation, call.Usage, ex is LlmException llm ? llm.Kind.ToString() : ex is OperationCanceledException ? "Cancelled" : ex.GetType().Name,
                 keepReservation: keep);
             if (keep && call.Usage?.GenerationId is { Length: > 0 } generationId)
                 reconciler?.Enqueue(reservation, generationId, requested);
@@ -55,7 +55,7 @@ public sealed class BudgetChatClient(IChatClient innerClient, SpendGuard guard, 
         // Outside the try: the answer is paid for, so a failing settlement must neither discard it nor settle the call twice.
         var usage = call.Usage;
         var unconfirmed = usage is not { CostReported: true };
-        guard.Settle(reservation, usage, error: null, keepReservation: unconfirmed);
+        await guard.SettleAsync(reservation, usage, error: null, keepReservation: unconfirmed);
         if (unconfirmed && usage?.GenerationId is { Length: > 0 } answeredId)
             reconciler?.Enqueue(reservation, answeredId, requested);
         return response;

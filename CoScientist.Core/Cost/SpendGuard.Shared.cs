@@ -15,9 +15,6 @@ public sealed partial class SpendGuard
 {
     private readonly RedisSpendCounters? _shared;
     private SharedSpend _lastShared = new(0, 0, 0, 0, false);
-    // SQLite takes one writer at a time: callers queue here, reservations without holding a thread, rather than many
-    // threads sleeping in its busy handler while Redis replies wait for a free thread.
-    private readonly SemaphoreSlim _ledgerGate = new(1, 1);
 
     public const string SharedStoreMessage =
         "The server's shared budget store is temporarily unavailable, so no LLM call is made; try again in a minute. Everything finished so far is kept.";
@@ -169,9 +166,9 @@ public sealed partial class SpendGuard
         }
     }
 
-    private void SharedSettle(SpendReservation reservation, Llm.LlmUsage? usage, string? error, decimal actual, CallStatus status)
+    private async Task SharedSettleAsync(SpendReservation reservation, Llm.LlmUsage? usage, string? error, decimal actual, CallStatus status)
     {
-        _ledgerGate.Wait();
+        await _ledgerGate.WaitAsync(CancellationToken.None);
         try
         {
             actual = WriteSettlement(reservation, usage, error, actual, status); // the ledger first: a seed reads it

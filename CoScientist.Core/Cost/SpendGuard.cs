@@ -35,6 +35,10 @@ public sealed partial class SpendGuard
     private readonly TimeProvider _clock;
     private readonly ILogger<SpendGuard> _logger;
     private readonly Lock _gate = new();
+    // The ledger takes one write at a time (SQLite has one writer). Calls queue for their turn here without holding a
+    // thread, and only the one writing takes the lock above, briefly: hundreds of calls reserving and settling at once
+    // used to block as many pool threads on the lock, and the pages drawn on those threads waited with them.
+    private readonly SemaphoreSlim _ledgerGate = new(1, 1);
     private TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateOnly _day;
     private int _month;
@@ -150,25 +154,33 @@ public sealed partial class SpendGuard
         while (true)
         {
             Task settled;
-            lock (_gate)
+            await _ledgerGate.WaitAsync(cancellationToken);
+            try
             {
-                var now = _clock.GetUtcNow();
-                RollOver(now); // before the totals are read: the first call after midnight is judged against the new day
-                if (Check(now, call.ReservedUsd, _daySpent, _monthSpent) is { } final)
-                    throw RefusedByCap(final, new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final });
-                if (Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld) is null)
+                lock (_gate)
                 {
-                    var id = Record(call with { At = now });
-                    _dayHeld += call.ReservedUsd;
-                    _monthHeld += call.ReservedUsd;
-                    return new SpendReservation(id, call.ReservedUsd, _day, _month, KeyKind.Operator);
+                    var now = _clock.GetUtcNow();
+                    RollOver(now); // before the totals are read: the first call after midnight is judged against the new day
+                    if (Check(now, call.ReservedUsd, _daySpent, _monthSpent) is { } final)
+                        throw RefusedByCap(final, new LlmException(LlmErrorKind.LimitReached, final.FullMessage) { Block = final });
+                    if (Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld) is null)
+                    {
+                        var id = Record(call with { At = now });
+                        _dayHeld += call.ReservedUsd;
+                        _monthHeld += call.ReservedUsd;
+                        return new SpendReservation(id, call.ReservedUsd, _day, _month, KeyKind.Operator);
+                    }
+                    if (now >= deadline)
+                    {
+                        var busy = Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld)!;
+                        throw new LlmException(LlmErrorKind.LimitReached, busy.FullMessage) { Block = busy };
+                    }
+                    settled = _settled.Task;
                 }
-                if (now >= deadline)
-                {
-                    var busy = Check(now, call.ReservedUsd, _daySpent + _dayHeld, _monthSpent + _monthHeld)!;
-                    throw new LlmException(LlmErrorKind.LimitReached, busy.FullMessage) { Block = busy };
-                }
-                settled = _settled.Task;
+            }
+            finally
+            {
+                _ledgerGate.Release();
             }
             // Room may appear when a call in flight settles below its worst case.
             try
@@ -198,7 +210,7 @@ public sealed partial class SpendGuard
     }
 
     /// <param name="keepReservation">Count the call at its worst case: its real cost is unknown (it was lost or cancelled mid-way).</param>
-    public void Settle(SpendReservation reservation, LlmUsage? usage, string? error, bool keepReservation = false)
+    public async Task SettleAsync(SpendReservation reservation, LlmUsage? usage, string? error, bool keepReservation = false)
     {
         var actual = keepReservation ? reservation.WorstCaseUsd : usage?.CostUsd ?? 0m;
         var status = keepReservation ? CallStatus.Unconfirmed : error is null ? CallStatus.Settled : CallStatus.Failed;
@@ -210,20 +222,28 @@ public sealed partial class SpendGuard
         }
         if (_shared is not null)
         {
-            SharedSettle(reservation, usage, error, actual, status);
+            await SharedSettleAsync(reservation, usage, error, actual, status);
             return;
         }
         TaskCompletionSource wake;
-        // The ledger row and the totals change together: a day or month rolling over (which re-reads the ledger)
-        // cannot fall between them and count the call twice.
-        lock (_gate)
+        await _ledgerGate.WaitAsync(CancellationToken.None);
+        try
         {
-            actual = WriteSettlement(reservation, usage, error, actual, status);
-            if (reservation.Day == _day) { _dayHeld -= reservation.WorstCaseUsd; _daySpent += actual; }
-            if (reservation.Month == _month) { _monthHeld -= reservation.WorstCaseUsd; _monthSpent += actual; }
-            _settledHere += actual;
-            wake = _settled;
-            _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // The ledger row and the totals change together: a day or month rolling over (which re-reads the ledger)
+            // cannot fall between them and count the call twice.
+            lock (_gate)
+            {
+                actual = WriteSettlement(reservation, usage, error, actual, status);
+                if (reservation.Day == _day) { _dayHeld -= reservation.WorstCaseUsd; _daySpent += actual; }
+                if (reservation.Month == _month) { _monthHeld -= reservation.WorstCaseUsd; _monthSpent += actual; }
+                _settledHere += actual;
+                wake = _settled;
+                _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+        finally
+        {
+            _ledgerGate.Release();
         }
         RecordMetrics(reservation, usage, actual, error);
         if (actual > reservation.WorstCaseUsd)

@@ -288,6 +288,10 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         research.Idle = Ended;
         research.Announce = AnnounceAsync;
         research.CancelElsewhere = r => _ = relay.PublishAsync(r.Id, new ResearchNews { Kind = NewsKind.Cancel });
+        Tracking?.Invoke(research);
         return research;
     }
+
+    /// <summary>Told of each research as the host begins to keep it, before any cycle runs (the load benchmark times events through it).</summary>
+    internal Action<LiveResearch>? Tracking { get; set; }
 }

@@ -50,9 +50,13 @@ public static partial class LoadBenchmark
 
     private sealed record DomRecord(double T, IReadOnlyList<JsonElement[]> Rows);
 
-    /// <summary>One visitor in Chromium: opens the page, starts a cycle through it and watches it to its end.</summary>
-    private static async Task<WatchedRun> WatchAsync(IBrowser browser, string baseUrl, IServiceProvider services, EventStamps stamps, int index)
+    /// <summary>One visitor in Chromium: opens the page, fills in a goal, starts a cycle through it when told and watches it to its end.</summary>
+    /// <param name="opened">Completed with the page's time to open, once its form can be used.</param>
+    /// <param name="go">Awaited before the page starts its cycle: every visitor starts at the same moment.</param>
+    private static async Task<WatchedRun> WatchAsync(IBrowser browser, string baseUrl, IServiceProvider services, int index,
+        TaskCompletionSource<TimeSpan> opened, Task go)
     {
+        var opening = System.Diagnostics.Stopwatch.StartNew();
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         await context.AddInitScriptAsync(PageProbe);
         var page = await context.NewPageAsync();
@@ -66,6 +70,8 @@ public static partial class LoadBenchmark
         await page.GotoAsync(baseUrl);
         await Assertions.Expect(page.GetByTestId("run-cycle")).ToBeEnabledAsync(new() { Timeout = 120_000 });
         await page.GetByTestId("research-goal").FillAsync($"{Goal} ({index})");
+        opened.SetResult(opening.Elapsed);
+        await go;
         await page.GetByTestId("run-cycle").ClickAsync();
         try
         {
@@ -84,7 +90,6 @@ public static partial class LoadBenchmark
         var id = new Uri(page.Url).Segments[^1];
         var host = services.GetRequiredService<ResearchHost>();
         var live = await host.OpenAsync(id) ?? throw new InvalidOperationException($"The research {id} a page started is not known to the server.");
-        stamps.Watch(live);
         var status = page.GetByTestId("cycle-status");
         await Assertions.Expect(status).Not.ToHaveAttributeAsync("data-state", "running", new() { Timeout = 900_000 });
         var outcome = live.Status;

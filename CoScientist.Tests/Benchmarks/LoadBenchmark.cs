@@ -20,10 +20,11 @@ namespace CoScientist.Tests.Benchmarks;
 /// <summary>
 /// Many visitors at once: the app on real Kestrel in this process, against the fake OpenRouter at 1 s a call, runs one
 /// cycle in each of N research sessions at the same time. A few are watched by real Chromium pages over real circuits
-/// (each starts its cycle through the page); the rest are driven in process, as a circuit would drive its session.
+/// (each starts its cycle through the page); the rest are driven in process, as a circuit would drive its session. The
+/// server is warmed up with a few cycles and the pages are opened first; then all N cycles start at the same moment.
 /// Reports the time from a step event on the server to the change in a page's DOM, the process's CPU, memory and GC
 /// pauses, the circuits' message rate, and errors.
-/// Run: benchmark load [--sessions 200[,400,...]] [--watched 20] [--hypotheses 3] [--latency-ms 1000]
+/// Run: benchmark load [--sessions 200[,400,...]] [--watched 20] [--warm-up 20] [--hypotheses 3] [--latency-ms 1000]
 /// </summary>
 public static partial class LoadBenchmark
 {
@@ -34,11 +35,12 @@ public static partial class LoadBenchmark
         var sizes = Option(args, "--sessions", "200").Split(',').Select(int.Parse).ToList();
         var watched = int.Parse(Option(args, "--watched", "20"), CultureInfo.InvariantCulture);
         var hypotheses = Option(args, "--hypotheses", "3");
+        var warmUp = int.Parse(Option(args, "--warm-up", "20"), CultureInfo.InvariantCulture);
         var latency = TimeSpan.FromMilliseconds(int.Parse(Option(args, "--latency-ms", "1000"), CultureInfo.InvariantCulture));
         Console.WriteLine($"Many visitors at once: one cycle (N={hypotheses}) in each session at the same time, fake OpenRouter at {latency.TotalMilliseconds:0} ms a call, " +
                           $"{Environment.ProcessorCount} cores");
         foreach (var sessions in sizes)
-            await RunOnceAsync(sessions, Math.Min(watched, sessions), hypotheses, latency);
+            await RunOnceAsync(sessions, Math.Min(watched, sessions), warmUp, hypotheses, latency);
     }
 
     private static string Option(string[] args, string name, string fallback)
@@ -47,7 +49,7 @@ public static partial class LoadBenchmark
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
-    private static async Task RunOnceAsync(int sessions, int watched, string hypotheses, TimeSpan latency)
+    private static async Task RunOnceAsync(int sessions, int watched, int warmUp, string hypotheses, TimeSpan latency)
     {
         await using var openRouter = await FakeOpenRouterServer.StartAsync(seed: 21);
         openRouter.Latency = latency;
@@ -65,7 +67,29 @@ public static partial class LoadBenchmark
             .Replace("[::]", "127.0.0.1").TrimEnd('/');
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await AppFixture.LaunchChromiumAsync(playwright);
+        // Every research is stamped from its creation, so a page's first events count though it learns its research's id later.
         var stamps = new EventStamps();
+        factory.Services.GetRequiredService<ResearchHost>().Tracking = stamps.Watch;
+
+        // A server that has been up a while: a few cycles before the measured ones, one of them watched in a page, so the
+        // runtime has compiled the hot paths of cycles and of drawing them (the cold-start benchmark covers a fresh process).
+        if (warmUp > 0)
+        {
+            var warmed = Stopwatch.StartNew();
+            var page = WatchAsync(browser, baseUrl, factory.Services, -1, new TaskCompletionSource<TimeSpan>(), Task.CompletedTask);
+            await Task.WhenAll(Enumerable.Range(0, warmUp - 1).Select(_ => (Task)DriveAsync(factory.Services)).Append(page));
+            Console.WriteLine($"  warmed up with {warmUp} cycles (one watched) in {warmed.Elapsed.TotalSeconds:F0} s");
+        }
+
+        // The pages open first (page loads are the cold-start benchmark's subject, and a visitor's browser loads its page
+        // on its own machine); then every visitor, watched or driven, starts a cycle at the same moment.
+        var opened = Enumerable.Range(0, watched).Select(_ => new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously)).ToList();
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pages = Enumerable.Range(0, watched).Select(i => WatchAsync(browser, baseUrl, factory.Services, i, opened[i], go.Task)).ToList();
+        var allOpened = Task.WhenAll(opened.Select(o => o.Task));
+        if (await Task.WhenAny(allOpened, Task.WhenAll(pages)) != allOpened)
+            await Task.WhenAll(pages); // a page failed to open: its error ends the run
+        var openTimes = (await allOpened).Select(t => t.TotalSeconds).Order().ToList();
 
         using var probe = new ServerProbe();
         var process = Process.GetCurrentProcess();
@@ -76,7 +100,8 @@ public static partial class LoadBenchmark
         var (modelBefore, embeddedBefore) = (ServerProbe.ModelSeconds(), model.Embedded);
         var wall = Stopwatch.StartNew();
 
-        var pages = Enumerable.Range(0, watched).Select(i => WatchAsync(browser, baseUrl, factory.Services, stamps, i)).ToList();
+        Console.WriteLine($"  {watched} pages ready; {sessions} cycles start now");
+        go.SetResult();
         var driven = Enumerable.Range(0, sessions - watched).Select(_ => DriveAsync(factory.Services)).ToList();
         var watchedRuns = await Task.WhenAll(pages);
         var drivenOutcomes = await Task.WhenAll(driven);
@@ -96,7 +121,8 @@ public static partial class LoadBenchmark
         var pageErrors = watchedRuns.SelectMany(r => r.Errors).ToList();
         foreach (var kind in pageErrors.GroupBy(e => e.Split('\n')[0]).OrderByDescending(g => g.Count()))
             Console.WriteLine($"    page error x{kind.Count()}: {kind.Key[..Math.Min(400, kind.Key.Length)]}");
-        Console.WriteLine($"  {sessions} sessions ({watched} in Chromium): all cycles done in {elapsed.TotalSeconds:F1} s; " +
+        Console.WriteLine($"  {sessions} sessions ({watched} in Chromium, opened together before the start: ready in p50 {Percentile(openTimes, 0.5):F1} s, " +
+                          $"max {openTimes[^1]:F1} s): all cycles done in {elapsed.TotalSeconds:F1} s after the start; " +
                           string.Join(", ", outcomes.GroupBy(o => o).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}")));
         Console.WriteLine($"    event-to-DOM over {delays.Count} step events ({unmatched} not seen in a page): p50 {Percentile(delays, 0.50):F0} ms, " +
                           $"p95 {Percentile(delays, 0.95):F0} ms, p99 {Percentile(delays, 0.99):F0} ms, max {(delays.Count > 0 ? delays[^1] : 0):F0} ms");

@@ -40,7 +40,7 @@ public static class RedisCapBenchmark
                 for (var g = 0; g < 2; g++)
                 {
                     var watch = Stopwatch.StartNew();
-                    guards[g].Settle(await guards[g].ReserveAsync(Call(0.001m), CancellationToken.None), Cost(0.0004m), error: null);
+                    await guards[g].SettleAsync(await guards[g].ReserveAsync(Call(0.001m), CancellationToken.None), Cost(0.0004m), error: null);
                     if (i >= 300) times[g].Add(watch.Elapsed.TotalMilliseconds);
                 }
             for (var g = 0; g < 2; g++)
@@ -65,7 +65,7 @@ public static class RedisCapBenchmark
                     {
                         var reservation = await guard.ReserveAsync(Call(0.001m), CancellationToken.None);
                         await Task.Delay(20);
-                        guard.Settle(reservation, Cost(0.0004m), error: null);
+                        await guard.SettleAsync(reservation, Cost(0.0004m), error: null);
                         Interlocked.Increment(ref done);
                     }
                     catch (LlmException)
@@ -126,7 +126,7 @@ public static class RedisCapBenchmark
                     await Task.Delay(random.Next(1, 20));
                     var actual = Math.Round(0.002m * (decimal)(0.3 + 0.7 * random.NextDouble()), 6);
                     charged.Add(actual);
-                    guards[i % 2].Settle(reservation, Cost(actual), error: null);
+                    await guards[i % 2].SettleAsync(reservation, Cost(actual), error: null);
                 }
             })));
             var total = charged.Sum();

@@ -93,7 +93,7 @@ public sealed class AlertWebhookTests : IAsyncLifetime
         await Wait.UntilAsync(() => alerts.Checks == 1); // the check at start is done: what follows is found only through the settlement's signal
         var guard = app.GetRequiredService<SpendGuard>();
         var held = await guard.ReserveAsync(new CallReservation(DateTimeOffset.UtcNow, "s", "c", "google/gemini-2.5-flash", null, KeyKind.Operator, 0.6m), default);
-        guard.Settle(held, new LlmUsage("google/gemini-2.5-flash", null, 1, 1, 0.6m, "gen", Succeeded: true), error: null); // 60% of the daily cap
+        await guard.SettleAsync(held, new LlmUsage("google/gemini-2.5-flash", null, 1, 1, 0.6m, "gen", Succeeded: true), error: null); // 60% of the daily cap
         await Wait.UntilAsync(() => _webhook.Attempts == 1); // the alert's POST is now stuck
 
         var answer = await app.GetRequiredService<IChatClient>().CompleteAsync(new LlmRequest

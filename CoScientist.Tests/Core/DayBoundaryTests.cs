@@ -106,7 +106,7 @@ public sealed class DayBoundaryTests : IAsyncLifetime
         _clock.SetUtcNow(Utc(2027, 1, 31, 0, 0, 1));
         var held = await guard.ReserveAsync(Call(_clock.GetUtcNow(), 0.05m), CancellationToken.None); // the first look after midnight
         Assert.Null(guard.CurrentBlock());
-        guard.Settle(held, Usage(0.01m), error: null);
+        await guard.SettleAsync(held, Usage(0.01m), error: null);
 
         var (today, month) = guard.Totals();
         Assert.Equal(0.01m, today);
@@ -130,7 +130,7 @@ public sealed class DayBoundaryTests : IAsyncLifetime
         _clock.SetUtcNow(Utc(2027, 2, 1, 0, 0, 1));
         Assert.Null(guard.CurrentBlock(0.05m));
         var held = await guard.ReserveAsync(Call(_clock.GetUtcNow(), 0.05m), CancellationToken.None);
-        guard.Settle(held, Usage(0.02m), error: null);
+        await guard.SettleAsync(held, Usage(0.02m), error: null);
         Assert.Equal((0.02m, 0.02m), guard.Totals());
     }
 
@@ -144,7 +144,7 @@ public sealed class DayBoundaryTests : IAsyncLifetime
         var late = await guard.ReserveAsync(Call(_clock.GetUtcNow(), 0.50m), CancellationToken.None);
 
         _clock.SetUtcNow(Utc(2027, 2, 1, 0, 0, 2));
-        guard.Settle(late, Usage(0.30m), error: null);
+        await guard.SettleAsync(late, Usage(0.30m), error: null);
 
         Assert.Equal((0m, 0m), guard.Totals());
         var ledger = services.GetRequiredService<SpendLedger>();
@@ -166,9 +166,9 @@ public sealed class DayBoundaryTests : IAsyncLifetime
         _clock.SetUtcNow(Utc(2027, 1, 31, 0, 0, 1));
         var next = guard.ReserveAsync(Call(_clock.GetUtcNow(), 0.60m), CancellationToken.None);
         Assert.False(next.IsCompleted, "the new call was decided before the call in flight settled");
-        guard.Settle(inFlight, Usage(0.10m), error: null);
+        await guard.SettleAsync(inFlight, Usage(0.10m), error: null);
         var held = await next.WaitAsync(TimeSpan.FromSeconds(30));
-        guard.Settle(held, Usage(0.10m), error: null);
+        await guard.SettleAsync(held, Usage(0.10m), error: null);
 
         Assert.Equal((0.10m, 4.20m), guard.Totals());
     }

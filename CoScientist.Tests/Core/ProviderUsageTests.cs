@@ -32,7 +32,7 @@ public sealed class ProviderUsageTests : IAsyncLifetime
     private static async Task SpendAsync(SpendGuard guard, decimal actual, TimeProvider? clock = null)
     {
         var reservation = await guard.ReserveAsync(Call(actual * 2, clock?.GetUtcNow()), CancellationToken.None);
-        guard.Settle(reservation, new LlmUsage("google/gemini-2.5-flash", null, 10, 10, actual, "gen-1", Succeeded: true), error: null);
+        await guard.SettleAsync(reservation, new LlmUsage("google/gemini-2.5-flash", null, 10, 10, actual, "gen-1", Succeeded: true), error: null);
     }
 
     [Fact]

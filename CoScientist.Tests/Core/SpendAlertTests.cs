@@ -34,7 +34,7 @@ public sealed class SpendAlertTests : IAsyncLifetime
         var guard = app.GetRequiredService<SpendGuard>();
         var call = new CallReservation(clock.GetUtcNow(), "s", "c", "google/gemini-2.5-flash", null, KeyKind.Operator, worstCase ?? actual);
         var reservation = await guard.ReserveAsync(call, CancellationToken.None);
-        guard.Settle(reservation, new LlmUsage("google/gemini-2.5-flash", null, 10, 10, actual, "gen", Succeeded: true), error: null);
+        await guard.SettleAsync(reservation, new LlmUsage("google/gemini-2.5-flash", null, 10, 10, actual, "gen", Succeeded: true), error: null);
     }
 
     private List<string> Sent() => _logs.Lines.Where(l => l.Contains("Operator alert:")).ToList();
@@ -99,7 +99,7 @@ public sealed class SpendAlertTests : IAsyncLifetime
         Assert.Empty(Sent());
 
         foreach (var reservation in inFlight) // they settle for less than they held
-            guard.Settle(reservation, new LlmUsage("google/gemini-2.5-flash", null, 10, 10, 0.06m, "gen", Succeeded: true), error: null);
+            await guard.SettleAsync(reservation, new LlmUsage("google/gemini-2.5-flash", null, 10, 10, 0.06m, "gen", Succeeded: true), error: null);
         alerts.Check();
         Assert.Single(Sent());
         Assert.Contains("is 50% used (2026-03-10 UTC): $0.56 of $1.00 spent", Sent()[0]);

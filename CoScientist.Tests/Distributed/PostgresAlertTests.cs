@@ -35,7 +35,7 @@ public sealed class PostgresAlertTests : IAsyncLifetime
         await using var first = Instance(database, clock);
         var guard = first.GetRequiredService<SpendGuard>();
         var call = await guard.ReserveAsync(new CallReservation(clock.GetUtcNow(), "s", "c", "m", null, KeyKind.Operator, 0.6m), default);
-        guard.Settle(call, new LlmUsage("m", null, 1, 1, 0.6m, null, Succeeded: true), error: null);
+        await guard.SettleAsync(call, new LlmUsage("m", null, 1, 1, 0.6m, null, Succeeded: true), error: null);
         var instances = new List<ServiceProvider> { first, Instance(database, clock), Instance(database, clock) };
         _server.KeyUsage = 8m; // $2 left of $10
         using var start = new Barrier(instances.Count);

@@ -78,7 +78,7 @@ public sealed class SharedCapsTests : IAsyncLifetime
                 await Task.Delay(random.Next(1, 5));
                 var actual = Math.Round(worst * (decimal)(0.3 + 0.7 * random.NextDouble()), 6);
                 charged.Add(actual);
-                guard.Settle(reservation, Cost(actual), error: null);
+                await guard.SettleAsync(reservation, Cost(actual), error: null);
             }
         })));
 
@@ -98,12 +98,12 @@ public sealed class SharedCapsTests : IAsyncLifetime
         var onA = a.GetRequiredService<SpendGuard>();
         var onB = b.GetRequiredService<SpendGuard>();
 
-        onA.Settle(await onA.ReserveAsync(Call(0.01m), CancellationToken.None), Cost(0.004m), error: null);
+        await onA.SettleAsync(await onA.ReserveAsync(Call(0.01m), CancellationToken.None), Cost(0.004m), error: null);
         var inFlight = await onB.ReserveAsync(Call(0.02m), CancellationToken.None);
 
         Assert.Equal(0.024m, onA.Totals().Today);
         Assert.Equal(0.024m, onB.Sources().LedgerToday);
-        onB.Settle(inFlight, Cost(0.001m), error: null);
+        await onB.SettleAsync(inFlight, Cost(0.001m), error: null);
         Assert.Equal(0.005m, onA.Totals().Today);
     }
 
@@ -156,7 +156,7 @@ public sealed class SharedCapsTests : IAsyncLifetime
         Assert.True(_server.TotalCharged + 0.003m <= ledger + 0.000001m, $"the ledger has ${ledger}, OpenRouter charged ${_server.TotalCharged} besides the open $0.003");
         Assert.True(guard.Totals().Today >= ledger, $"the shared total ${guard.Totals().Today} is below the ledger's ${ledger}");
         Assert.Null(a.GetRequiredService<CycleAdmission>().StorageBlock());
-        guard.Settle(inFlight, Cost(0.001m), error: null); // seeded at its worst case: it stays counted so
+        await guard.SettleAsync(inFlight, Cost(0.001m), error: null); // seeded at its worst case: it stays counted so
         Assert.True(guard.Totals().Today >= ledger);
     }
 

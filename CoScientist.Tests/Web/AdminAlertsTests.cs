@@ -36,7 +36,7 @@ public sealed class AdminAlertsTests : MudTestContext
     {
         var guard = Services.GetRequiredService<SpendGuard>();
         var call = await guard.ReserveAsync(new CallReservation(DateTimeOffset.UtcNow, "s", "c", "m", null, KeyKind.Operator, actual), CancellationToken.None);
-        guard.Settle(call, new LlmUsage("m", null, 1, 1, actual, null, Succeeded: true), error: null);
+        await guard.SettleAsync(call, new LlmUsage("m", null, 1, 1, actual, null, Succeeded: true), error: null);
     }
 
     [Fact]

@@ -202,7 +202,7 @@ public sealed class AdminPageTests : MudTestContext
         AddAdminServices(token: null, production: false);
         var guard = Services.GetRequiredService<SpendGuard>();
         var call = await guard.ReserveAsync(new CallReservation(DateTimeOffset.UtcNow, "s", "c", "m", null, KeyKind.Operator, 0.2m), CancellationToken.None);
-        guard.Settle(call, new LlmUsage("m", null, 1, 1, 0.1m, null, Succeeded: true), error: null);
+        await guard.SettleAsync(call, new LlmUsage("m", null, 1, 1, 0.1m, null, Succeeded: true), error: null);
         _server.ProviderUsageDaily = 0.4m;    // another app spent on the key today
         _server.ProviderUsageMonthly = 0.05m; // OpenRouter behind the ledger
         await Services.GetRequiredService<ProviderUsageReconciler>().RefreshAsync();
