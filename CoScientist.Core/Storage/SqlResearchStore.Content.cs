@@ -18,7 +18,7 @@ public abstract partial class SqlResearchStore
     public Task<bool> SaveCycleReportAsync(string researchId, CycleReport report) =>
         SaveChangesAsync(researchId, new ResearchChanges { Reports = [report] });
 
-    public Task<bool> SaveChangesAsync(string researchId, ResearchChanges changes) => Run(async connection =>
+    public Task<bool> SaveChangesAsync(string researchId, ResearchChanges changes) => Write(async connection =>
     {
         await using var transaction = await connection.BeginTransactionAsync();
         if (!await Exists(connection, researchId)) return false;
@@ -53,7 +53,7 @@ public abstract partial class SqlResearchStore
         return true;
     });
 
-    public Task<bool> MarkInterruptedAsync(string researchId, int cycle, DateTimeOffset at) => Run(async connection =>
+    public Task<bool> MarkInterruptedAsync(string researchId, int cycle, DateTimeOffset at) => Write(async connection =>
     {
         await using var transaction = await connection.BeginTransactionAsync();
         // Only while that cycle is still the one saved as running: it may have ended meanwhile, and the next one started elsewhere.

@@ -33,7 +33,7 @@ public abstract partial class SqlResearchStore : IResearchStore
     /// <summary>Why the storage cannot be used now, fit to show a visitor; null when the failure is something else.</summary>
     private protected abstract string? Unavailable(Exception e);
 
-    public Task CreateAsync(ResearchRecord record) => Run(async connection =>
+    public Task CreateAsync(ResearchRecord record) => Write(async connection =>
     {
         await using var command = connection.Command($"""
             INSERT INTO research({RecordColumns}) VALUES (@id, @owner, @title, @goal, @model, @settings, @created, @activity,
@@ -77,16 +77,16 @@ public abstract partial class SqlResearchStore : IResearchStore
 
     public Task<bool> SetGoalEmbeddingAsync(string id, float[] embedding) => Update(id, "goal_embedding = @v", ResearchJson.ToBlob(embedding));
 
-    public Task<bool> UpdateSummaryAsync(string id, ResearchSummary summary) => Run(connection => UpdateSummary(connection, id, summary));
+    public Task<bool> UpdateSummaryAsync(string id, ResearchSummary summary) => Write(connection => UpdateSummary(connection, id, summary));
 
-    public Task<bool> DeleteAsync(string id) => Run(async connection =>
+    public Task<bool> DeleteAsync(string id) => Write(async connection =>
     {
         // Content goes with it (ON DELETE CASCADE).
         await using var command = connection.Command("DELETE FROM research WHERE id = @id;").With("@id", id);
         return await command.ExecuteNonQueryAsync() > 0;
     });
 
-    public Task<int> DeleteInactiveAsync(DateTimeOffset olderThan) => Run(async connection =>
+    public Task<int> DeleteInactiveAsync(DateTimeOffset olderThan) => Write(async connection =>
     {
         // Freed space is reused by later research; the database itself does not shrink.
         await using var command = connection.Command("""
@@ -114,7 +114,7 @@ public abstract partial class SqlResearchStore : IResearchStore
         return new ResearchStoreStats(research, shared, examples, running, hypotheses, matches, await StorageBytesAsync(connection));
     });
 
-    private Task<bool> Update(string id, string assignment, object? value) => Run(async connection =>
+    private Task<bool> Update(string id, string assignment, object? value) => Write(async connection =>
     {
         await using var command = connection.Command($"UPDATE research SET {assignment} WHERE id = @id;").With("@id", id).With("@v", value);
         return await command.ExecuteNonQueryAsync() > 0;
@@ -160,6 +160,28 @@ public abstract partial class SqlResearchStore : IResearchStore
             });
         return (IReadOnlyList<ResearchRecord>)records;
     });
+
+    /// <summary>
+    /// Where writers queue when the engine takes one writer at a time (SQLite): each waits for its turn without holding a
+    /// thread, instead of as many threads sleeping in the engine's busy handler while pages wait for a thread. Null when
+    /// the engine runs writes side by side (PostgreSQL).
+    /// </summary>
+    private protected virtual SemaphoreSlim? Writers => null;
+
+    /// <summary>A storage operation that writes: <see cref="Run{T}"/>, one at a time where the engine wants that.</summary>
+    private protected async Task<T> Write<T>(Func<DbConnection, Task<T>> operation)
+    {
+        if (Writers is not { } writers) return await Run(operation);
+        await writers.WaitAsync();
+        try
+        {
+            return await Run(operation);
+        }
+        finally
+        {
+            writers.Release();
+        }
+    }
 
     /// <summary>Runs a storage operation on an open connection, its storage failures told as <see cref="StorageUnavailableException"/>.</summary>
     private protected async Task<T> Run<T>(Func<DbConnection, Task<T>> operation)

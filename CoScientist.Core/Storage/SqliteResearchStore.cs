@@ -103,6 +103,9 @@ public sealed class SqliteResearchStore : SqlResearchStore
 
     public static int CurrentVersion => Migrations.Count;
 
+    private readonly SemaphoreSlim _writers = new(1, 1);
+    private protected override SemaphoreSlim? Writers => _writers;
+
     private readonly Lock _readyGate = new();
     private volatile bool _ready;
 
