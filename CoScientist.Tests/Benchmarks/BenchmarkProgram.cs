@@ -15,7 +15,7 @@ namespace CoScientist.Tests.Benchmarks;
 /// <summary>
 /// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them); `crash` also exits 1 when
 /// one of its three facts fails in a round.
-/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N]|crash]
+/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N] [--warm-up N]|crash]
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -23,7 +23,7 @@ public static class BenchmarkProgram
     {
         if (args.Length == 0 || args[0] != "benchmark")
         {
-            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N]|crash]");
+            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N] [--warm-up N]|crash]");
             return 2;
         }
         var which = args.Length > 1 ? args[1] : "all";

@@ -57,11 +57,7 @@ public static partial class LoadBenchmark
         TaskCompletionSource<TimeSpan> opened, Task go)
     {
         var opening = System.Diagnostics.Stopwatch.StartNew();
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-            ReducedMotion = Environment.GetEnvironmentVariable("LOAD_REDUCED_MOTION") == "1" ? ReducedMotion.Reduce : ReducedMotion.NoPreference,
-        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         await context.AddInitScriptAsync(PageProbe);
         var page = await context.NewPageAsync();
         var errors = new List<string>();
