@@ -92,6 +92,7 @@ public static partial class LoadBenchmark
         var openTimes = (await allOpened).Select(t => t.TotalSeconds).Order().ToList();
 
         using var probe = new ServerProbe();
+        using var collections = new GcPauses();
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var pausesBefore = GC.GetTotalPauseDuration();
@@ -101,6 +102,7 @@ public static partial class LoadBenchmark
         var wall = Stopwatch.StartNew();
 
         Console.WriteLine($"  {watched} pages ready; {sessions} cycles start now");
+        collections.CountFrom(DateTime.UtcNow);
         go.SetResult();
         var driven = Enumerable.Range(0, sessions - watched).Select(_ => DriveAsync(factory.Services)).ToList();
         var watchedRuns = await Task.WhenAll(pages);
@@ -138,6 +140,7 @@ public static partial class LoadBenchmark
                           $"the pages' main threads, summed: script {watchedRuns.Sum(r => r.MainThread.Script):F1} s, style {watchedRuns.Sum(r => r.MainThread.Style):F1} s, " +
                           $"layout {watchedRuns.Sum(r => r.MainThread.Layout):F1} s, all tasks {watchedRuns.Sum(r => r.MainThread.Tasks):F1} s");
         Console.WriteLine($"    server: {probe.Summary()}");
+        Console.WriteLine($"    GC: {collections.Summary(TimeSpan.FromSeconds(15))}");
         Console.WriteLine($"    circuit messages: {messagesIn} to the {watched} pages ({messagesIn / elapsed.TotalSeconds:F0}/s), {messagesOut} from them ({messagesOut / elapsed.TotalSeconds:F0}/s)");
         Console.WriteLine($"    cycle time: {Durations(watchedRuns.Select(r => r.Report))} watched, {Durations(drivenOutcomes.Select(d => d.Report))} driven in process");
         Console.WriteLine($"    errors: {errors.Count} logged at Error or above, {pageErrors.Count} in pages, " +

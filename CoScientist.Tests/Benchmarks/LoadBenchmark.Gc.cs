@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
+
+namespace CoScientist.Tests.Benchmarks;
+
+public static partial class LoadBenchmark
+{
+    /// <summary>
+    /// Each time the runtime stopped every thread for a collection, from its own events (the time from suspending
+    /// threads to letting them go again) with the generation collected: whether a few long pauses, not their sum, make a
+    /// slow run.
+    /// </summary>
+    private sealed class GcPauses : EventListener
+    {
+        private const int SuspendForGc = 1, SuspendForGcPrep = 6;
+        private readonly ConcurrentQueue<(DateTime At, double Ms, int Generation)> _pauses = new();
+        private DateTime? _suspended;
+        private bool _forGc;
+        private int _generation = -1;
+        private DateTime _from = DateTime.MaxValue;
+
+        /// <summary>Pauses before this moment are not reported.</summary>
+        public void CountFrom(DateTime utc) => _from = utc;
+
+        protected override void OnEventSourceCreated(EventSource source)
+        {
+            if (source.Name == "Microsoft-Windows-DotNETRuntime")
+                EnableEvents(source, EventLevel.Informational, (EventKeywords)0x1); // GC
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs e)
+        {
+            switch (e.EventName)
+            {
+                case { } name when name.StartsWith("GCStart", StringComparison.Ordinal):
+                    _generation = Convert.ToInt32(Payload(e, "Depth") ?? -1);
+                    break;
+                case { } name when name.StartsWith("GCSuspendEEBegin", StringComparison.Ordinal):
+                    _suspended = e.TimeStamp;
+                    _forGc = Convert.ToInt32(Payload(e, "Reason") ?? 0) is SuspendForGc or SuspendForGcPrep;
+                    break;
+                case { } name when name.StartsWith("GCRestartEEEnd", StringComparison.Ordinal):
+                    if (_suspended is { } at && _forGc && at >= _from)
+                        _pauses.Enqueue((at.ToUniversalTime(), (e.TimeStamp - at).TotalMilliseconds, _generation));
+                    _suspended = null;
+                    break;
+            }
+        }
+
+        private static object? Payload(EventWrittenEventArgs e, string name)
+        {
+            var at = e.PayloadNames?.IndexOf(name) ?? -1;
+            return at >= 0 ? e.Payload![at] : null;
+        }
+
+        public string Summary(TimeSpan firstSeconds)
+        {
+            var pauses = _pauses.ToList();
+            if (pauses.Count == 0) return "no collection paused the threads";
+            var longest = pauses.MaxBy(p => p.Ms);
+            var early = pauses.Where(p => p.At < _from.ToUniversalTime() + firstSeconds).ToList();
+            return $"{pauses.Count} pauses, {pauses.Sum(p => p.Ms):F0} ms in all, the longest {longest.Ms:F0} ms (gen {longest.Generation}) " +
+                   $"{(longest.At - _from.ToUniversalTime()).TotalSeconds:F0} s after the start, {pauses.Count(p => p.Ms >= 100)} of 100 ms or more; " +
+                   $"in the first {firstSeconds.TotalSeconds:F0} s: {early.Sum(p => p.Ms):F0} ms, the longest {(early.Count > 0 ? early.Max(p => p.Ms) : 0):F0} ms";
+        }
+    }
+}
