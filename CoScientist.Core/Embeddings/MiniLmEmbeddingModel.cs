@@ -48,7 +48,8 @@ public sealed class MiniLmEmbeddingModel : IEmbeddingModel, IDisposable
         var work = new Work(text, cancellationToken);
         if (!_queue.Writer.TryWrite(work))
             return Task.FromException<float[]>(new ObjectDisposedException(nameof(MiniLmEmbeddingModel)));
-        return work.Result.Task;
+        // A cycle cancelled while it waits stops waiting at once; the model skips its text when its turn comes.
+        return work.Result.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>One embedding, waited for on this thread: for tools and tests, not for the app's request paths.</summary>

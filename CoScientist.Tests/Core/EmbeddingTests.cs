@@ -25,16 +25,21 @@ public class EmbeddingTests
     }
 
     [Fact]
-    public async Task ACallerThatGivesUpWaitingForTheModel_LeavesItToTheNext()
+    public async Task ACycleCancelledWhileItWaitsForTheModel_StopsWaitingAtOnce_AndTheOthersAreServed()
     {
-        using var cancelled = new CancellationTokenSource();
-        await cancelled.CancelAsync();
+        // Ten long hypotheses ahead of it keep the model busy for about a second.
+        var ahead = Enumerable.Range(0, 10)
+            .Select(i => Model.EmbedAsync(string.Join(' ', Enumerable.Repeat($"Hypothesis {i}: a ceramic interlayer homogenises lithium-ion flux and suppresses dendrites;", 12))))
+            .ToList();
+        using var cancel = new CancellationTokenSource();
+        var waiting = Model.EmbedAsync("A cycle cancelled while it waited its turn.", cancel.Token);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Model.EmbedAsync("A cycle cancelled while it waited its turn.", cancelled.Token));
+        await cancel.CancelAsync();
 
-        // Its turn was never taken, so none is given back twice: the next cycles are served, one after another.
-        var vectors = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Model.EmbedAsync($"The next cycle's hypothesis {i}.")));
-        Assert.All(vectors, v => Assert.Equal(384, v.Length));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Contains(ahead, t => !t.IsCompleted); // it did not wait for the queue ahead of it
+        Assert.All(await Task.WhenAll(ahead), v => Assert.Equal(384, v.Length));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Model.EmbedAsync("Asked for after the cycle was cancelled.", cancel.Token));
     }
 
     [Fact]
