@@ -237,6 +237,8 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         if (!await store.SetShareTokenAsync(record.Id, token)) return null;
         research.Record = record with { ShareToken = token };
         await research.NotifyAsync();
+        // Its goal is embedded now, in the background, so a visitor stopped by a limit later waits for no embedding of it.
+        _ = KeepGoalEmbeddingAsync(record);
         return token;
     }
 
@@ -272,13 +274,32 @@ public sealed partial class ResearchHost(CycleSupervisor supervisor, CycleAdmiss
         return similar.OrderByDescending(x => x.Similarity).Take(limit).ToList();
     }
 
-    /// <summary>The research's goal embedding, made and kept with it the first time it is asked for.</summary>
+    /// <summary>The research's goal embedding, made and kept with it the first time it is asked for (kept only if the store can).</summary>
     private async Task<float[]> GoalEmbeddingAsync(ResearchRecord record)
     {
         if (record.GoalEmbedding is { } kept) return kept;
         var made = await embeddings.EmbedAsync(record.Goal);
-        await store.SetGoalEmbeddingAsync(record.Id, made);
+        try
+        {
+            await store.SetGoalEmbeddingAsync(record.Id, made);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            logger.LogWarning("Research {Research}: its goal's embedding could not be kept ({Error}); it is made again when next needed", record.Id, ex.Message);
+        }
         return made;
+    }
+
+    private async Task KeepGoalEmbeddingAsync(ResearchRecord record)
+    {
+        try
+        {
+            await GoalEmbeddingAsync(record);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Research {Research}: its goal could not be embedded when it was shared; it is embedded when next needed", record.Id);
+        }
     }
 
     private LiveResearch Track(LiveResearch research)

@@ -93,31 +93,39 @@ public sealed class ResearchHostTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SharedResearchOnASimilarGoal_IsFound_AndItsGoalIsEmbeddedOnlyTheFirstTime()
+    public async Task SharedResearchAndExamplesOnASimilarGoal_AreFound_EachGoalEmbeddedOnce()
     {
         var model = new HeldEmbeddings();
         model.Open();
         await using var services = CoreHarness.Create(_server, new Dictionary<string, string?> { ["num_hypotheses"] = "2", ["evolutions_per_cycle"] = "1" },
             more: s => s.AddSingleton<IEmbeddingModel>(model));
         var host = services.GetRequiredService<ResearchHost>();
-        var research = host.Create();
-        Assert.True((await host.StartCycleAsync(research, Request(), new LlmCallContext(), "owner")).IsAdmitted);
-        await research.Run;
-        Assert.NotNull(await host.ShareAsync(research));
-        var other = host.Create();
-        Assert.True((await host.StartCycleAsync(other, Request() with { Goal = "Design a cheaper perovskite solar cell" }, new LlmCallContext(), "owner")).IsAdmitted);
-        await other.Run; // not shared: never a candidate, never embedded for this
+        async Task<LiveResearch> RunAsync(string goal)
+        {
+            var research = host.Create();
+            Assert.True((await host.StartCycleAsync(research, Request() with { Goal = goal }, new LlmCallContext(), "owner")).IsAdmitted);
+            await research.Run;
+            return research;
+        }
+        var shared = await RunAsync("Explain antibiotic resistance");
+        var example = await RunAsync("Why do bacteria resist antibiotics?");
+        var other = await RunAsync("Design a cheaper perovskite solar cell"); // neither shared nor an example: never embedded for this
+        await host.Store.SetExampleAsync(example.Id, true);
+
+        // Shared research has its goal embedded as it is shared, so a visitor stopped by a limit later waits for none of it.
+        Assert.NotNull(await host.ShareAsync(shared));
+        await Wait.UntilAsync(async () => (await host.Store.GetRecordAsync(shared.Id))!.GoalEmbedding is not null);
         model.Reset();
 
-        var found = await host.SimilarSharedAsync("Why do bacteria become resistant to antibiotics?");
+        var found = await host.SimilarSharedAsync("How does antibiotic resistance arise in bacteria?");
         var callsFirst = model.Calls;
         var again = await host.SimilarSharedAsync("How does antibiotic resistance arise in bacteria?");
 
-        Assert.Equal(research.Id, Assert.Single(found).Record.Id);
-        Assert.Equal(research.Id, Assert.Single(again).Record.Id);
-        Assert.Equal(2, callsFirst); // the visitor's goal and the shared research's, made now
-        Assert.Equal(callsFirst + 1, model.Calls); // the shared research's is kept: only the new goal
-        Assert.NotNull((await host.Store.GetRecordAsync(research.Id))!.GoalEmbedding);
+        Assert.Equal(new[] { shared.Id, example.Id }.Order(), found.Select(f => f.Record.Id).Order());
+        Assert.Equal(new[] { shared.Id, example.Id }.Order(), again.Select(f => f.Record.Id).Order());
+        Assert.Equal(2, callsFirst); // the visitor's goal and the example's, made now
+        Assert.Equal(callsFirst + 1, model.Calls); // the example's is kept: only the visitor's goal again
+        Assert.NotNull((await host.Store.GetRecordAsync(example.Id))!.GoalEmbedding);
         Assert.Null((await host.Store.GetRecordAsync(other.Id))!.GoalEmbedding);
     }
 
