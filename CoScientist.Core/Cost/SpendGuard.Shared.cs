@@ -64,15 +64,10 @@ public sealed partial class SpendGuard
                 holdUncertain = false;
                 if (result.Status == HoldStatus.Held && field is null)
                 {
-                    await _ledgerGate.WaitAsync(cancellationToken);
-                    try
+                    using (await _ledger.WriteTurnAsync(cancellationToken))
                     {
                         ledgerId = Record(call with { At = now });
                         recordedAt = now;
-                    }
-                    finally
-                    {
-                        _ledgerGate.Release();
                     }
                     field = $"{shared.InstanceId}:{ledgerId}";
                     holdUncertain = true;
@@ -168,15 +163,8 @@ public sealed partial class SpendGuard
 
     private async Task SharedSettleAsync(SpendReservation reservation, Llm.LlmUsage? usage, string? error, decimal actual, CallStatus status)
     {
-        await _ledgerGate.WaitAsync(CancellationToken.None);
-        try
-        {
+        using (await _ledger.WriteTurnAsync())
             actual = WriteSettlement(reservation, usage, error, actual, status); // the ledger first: a seed reads it
-        }
-        finally
-        {
-            _ledgerGate.Release();
-        }
         lock (_gate) _settledHere += actual;
         // Never throws: the caller has a paid answer in hand, and a settlement that threw would be settled again.
         if (reservation.SharedField is { } field)

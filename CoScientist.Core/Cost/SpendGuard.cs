@@ -34,11 +34,10 @@ public sealed partial class SpendGuard
     private readonly IOptionsMonitor<CostControlOptions> _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<SpendGuard> _logger;
+    // Taken only by the one whose turn it is to write to the ledger (SpendLedger.WriteTurnAsync), and briefly by readers:
+    // hundreds of calls reserving and settling at once used to block as many pool threads on this lock around their
+    // writes, and the pages drawn on those threads waited with them.
     private readonly Lock _gate = new();
-    // The ledger takes one write at a time (SQLite has one writer). Calls queue for their turn here without holding a
-    // thread, and only the one writing takes the lock above, briefly: hundreds of calls reserving and settling at once
-    // used to block as many pool threads on the lock, and the pages drawn on those threads waited with them.
-    private readonly SemaphoreSlim _ledgerGate = new(1, 1);
     private TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateOnly _day;
     private int _month;
@@ -143,7 +142,9 @@ public sealed partial class SpendGuard
         if (call.KeyKind == KeyKind.Visitor)
         {
             // A visitor's own key: recorded for the admin page, never counted against the operator's caps.
-            var id = Record(call);
+            long id;
+            using (await _ledger.WriteTurnAsync(cancellationToken))
+                id = Record(call);
             var now = _clock.GetUtcNow();
             return new SpendReservation(id, call.ReservedUsd, DateOnly.FromDateTime(now.UtcDateTime), MonthOf(now), KeyKind.Visitor);
         }
@@ -154,8 +155,7 @@ public sealed partial class SpendGuard
         while (true)
         {
             Task settled;
-            await _ledgerGate.WaitAsync(cancellationToken);
-            try
+            using (await _ledger.WriteTurnAsync(cancellationToken))
             {
                 lock (_gate)
                 {
@@ -177,10 +177,6 @@ public sealed partial class SpendGuard
                     }
                     settled = _settled.Task;
                 }
-            }
-            finally
-            {
-                _ledgerGate.Release();
             }
             // Room may appear when a call in flight settles below its worst case.
             try
@@ -216,7 +212,8 @@ public sealed partial class SpendGuard
         var status = keepReservation ? CallStatus.Unconfirmed : error is null ? CallStatus.Settled : CallStatus.Failed;
         if (reservation.KeyKind == KeyKind.Visitor)
         {
-            actual = WriteSettlement(reservation, usage, error, actual, status);
+            using (await _ledger.WriteTurnAsync())
+                actual = WriteSettlement(reservation, usage, error, actual, status);
             RecordMetrics(reservation, usage, actual, error);
             return;
         }
@@ -226,8 +223,7 @@ public sealed partial class SpendGuard
             return;
         }
         TaskCompletionSource wake;
-        await _ledgerGate.WaitAsync(CancellationToken.None);
-        try
+        using (await _ledger.WriteTurnAsync())
         {
             // The ledger row and the totals change together: a day or month rolling over (which re-reads the ledger)
             // cannot fall between them and count the call twice.
@@ -240,10 +236,6 @@ public sealed partial class SpendGuard
                 wake = _settled;
                 _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
-        }
-        finally
-        {
-            _ledgerGate.Release();
         }
         RecordMetrics(reservation, usage, actual, error);
         if (actual > reservation.WorstCaseUsd)

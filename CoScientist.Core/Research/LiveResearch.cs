@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CoScientist.Core.Cost;
 
 namespace CoScientist.Core.Research;
@@ -13,7 +14,8 @@ public sealed partial class LiveResearch(string id, ResearchState state)
 {
     private readonly Lock _gate = new();
     private readonly List<ItemFailure> _failures = [];
-    private readonly List<Func<Task>> _watchers = [];
+    // Copied on change, read without a lock: every event reads it, and a busy moment used to queue threads on the lock.
+    private ImmutableArray<Func<Task>> _watchers = [];
     private IReadOnlyList<StepView> _steps = StepView.Initial();
     private CancellationTokenSource? _runCts;
     private Task _run = Task.CompletedTask;
@@ -42,7 +44,7 @@ public sealed partial class LiveResearch(string id, ResearchState state)
     /// <summary>Calls <paramref name="onChange"/> (off the renderer's thread) whenever anything visible changed, until disposed.</summary>
     public IDisposable Subscribe(Func<Task> onChange)
     {
-        lock (_gate) _watchers.Add(onChange);
+        ImmutableInterlocked.Update(ref _watchers, w => w.Add(onChange));
         return new Subscription(this, onChange);
     }
 
@@ -100,9 +102,7 @@ public sealed partial class LiveResearch(string id, ResearchState state)
     /// <summary>Tells this instance's watchers only: for changes another instance made and announced.</summary>
     internal async Task NotifyWatchersAsync()
     {
-        Func<Task>[] watchers;
-        lock (_gate) watchers = _watchers.ToArray();
-        foreach (var watcher in watchers)
+        foreach (var watcher in _watchers)
         {
             try
             {
@@ -193,7 +193,7 @@ public sealed partial class LiveResearch(string id, ResearchState state)
     {
         public void Dispose()
         {
-            lock (research._gate) research._watchers.Remove(onChange);
+            ImmutableInterlocked.Update(ref research._watchers, w => w.Remove(onChange));
         }
     }
 }

@@ -48,6 +48,26 @@ public sealed partial class SpendLedger : IDisposable
         }
     }
 
+    private readonly SemaphoreSlim _turn = new(1, 1);
+
+    /// <summary>
+    /// Waits, without holding a thread, for this process's turn to write to the ledger; disposing the result ends the turn.
+    /// SQLite takes one writer at a time: code that writes rows (reserving and settling calls, admitting a cycle) takes
+    /// turns here, so a burst of writers queues as tasks rather than as pool threads asleep in SQLite's busy handler or on
+    /// a lock held around a write. Reads need no turn.
+    /// </summary>
+    public async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken = default)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        return new WriteTurn(_turn);
+    }
+
+    /// <summary>A turn to write to the ledger (<see cref="WriteTurnAsync"/>), ended by disposing it.</summary>
+    public readonly struct WriteTurn(SemaphoreSlim turn) : IDisposable
+    {
+        public void Dispose() => turn.Release();
+    }
+
     private readonly Lock _readyGate = new();
     private volatile bool _ready;
 
@@ -185,7 +205,11 @@ public sealed partial class SpendLedger : IDisposable
         """, c => c.With("@cutoff", Time(cutoff)));
 
     /// <summary>Closes the pooled connections to PostgreSQL (nothing to do for SQLite).</summary>
-    public void Dispose() => (_database as IDisposable)?.Dispose();
+    public void Dispose()
+    {
+        (_database as IDisposable)?.Dispose();
+        _turn.Dispose();
+    }
 
     internal static string Time(DateTimeOffset t) => Sql.Time(t);
 

@@ -8,13 +8,14 @@ public static partial class LoadBenchmark
     /// <summary>
     /// Each time the runtime stopped every thread for a collection, from its own events (the time from suspending
     /// threads to letting them go again) with the generation collected: whether a few long pauses, not their sum, make a
-    /// slow run.
+    /// slow run, and how much of each went to stopping the threads (every running thread must reach a safe point first).
     /// </summary>
     private sealed class GcPauses : EventListener
     {
         private const int SuspendForGc = 1, SuspendForGcPrep = 6;
-        private readonly ConcurrentQueue<(DateTime At, double Ms, int Generation)> _pauses = new();
+        private readonly ConcurrentQueue<(DateTime At, double Ms, int Generation, double StoppingMs)> _pauses = new();
         private DateTime? _suspended;
+        private double _stopping;
         private bool _forGc;
         private int _generation = -1;
         private DateTime _from = DateTime.MaxValue;
@@ -38,10 +39,14 @@ public static partial class LoadBenchmark
                 case { } name when name.StartsWith("GCSuspendEEBegin", StringComparison.Ordinal):
                     _suspended = e.TimeStamp;
                     _forGc = Convert.ToInt32(Payload(e, "Reason") ?? 0) is SuspendForGc or SuspendForGcPrep;
+                    _stopping = 0;
+                    break;
+                case { } name when name.StartsWith("GCSuspendEEEnd", StringComparison.Ordinal):
+                    if (_suspended is { } began) _stopping = (e.TimeStamp - began).TotalMilliseconds;
                     break;
                 case { } name when name.StartsWith("GCRestartEEEnd", StringComparison.Ordinal):
                     if (_suspended is { } at && _forGc && at >= _from)
-                        _pauses.Enqueue((at.ToUniversalTime(), (e.TimeStamp - at).TotalMilliseconds, _generation));
+                        _pauses.Enqueue((at.ToUniversalTime(), (e.TimeStamp - at).TotalMilliseconds, _generation, _stopping));
                     _suspended = null;
                     break;
             }
@@ -59,7 +64,8 @@ public static partial class LoadBenchmark
             if (pauses.Count == 0) return "no collection paused the threads";
             var longest = pauses.MaxBy(p => p.Ms);
             var early = pauses.Where(p => p.At < _from.ToUniversalTime() + firstSeconds).ToList();
-            return $"{pauses.Count} pauses, {pauses.Sum(p => p.Ms):F0} ms in all, the longest {longest.Ms:F0} ms (gen {longest.Generation}) " +
+            return $"{pauses.Count} pauses, {pauses.Sum(p => p.Ms):F0} ms in all ({pauses.Sum(p => p.StoppingMs):F0} ms of it stopping the threads), " +
+                   $"the longest {longest.Ms:F0} ms (gen {longest.Generation}, {longest.StoppingMs:F0} ms stopping the threads) " +
                    $"{(longest.At - _from.ToUniversalTime()).TotalSeconds:F0} s after the start, {pauses.Count(p => p.Ms >= 100)} of 100 ms or more; " +
                    $"in the first {firstSeconds.TotalSeconds:F0} s: {early.Sum(p => p.Ms):F0} ms, the longest {(early.Count > 0 ? early.Max(p => p.Ms) : 0):F0} ms";
         }

@@ -172,17 +172,24 @@ public static partial class LoadBenchmark
         var session = scope.ServiceProvider.GetRequiredService<ResearchSession>();
         var form = ResearchForm.From(services.GetRequiredService<IOptions<ResearchOptions>>().Value);
         form.Goal = Goal;
-        using var changed = new SemaphoreSlim(0);
+        // Told of every change, it looks only at whether the cycle still runs: no timer or wake-up per change.
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var watch = session.Subscribe(() =>
         {
-            changed.Release();
+            if (!session.IsRunning) ended.TrySetResult();
             return Task.CompletedTask;
         });
         if (await session.StartCycleAsync(form) is { } error)
             throw new InvalidOperationException(error);
-        var deadline = DateTime.UtcNow.AddMinutes(15);
-        while (session.IsRunning && DateTime.UtcNow < deadline)
-            await changed.WaitAsync(TimeSpan.FromSeconds(5));
+        if (!session.IsRunning) ended.TrySetResult();
+        try
+        {
+            await ended.Task.WaitAsync(TimeSpan.FromMinutes(15));
+        }
+        catch (TimeoutException)
+        {
+            // Reported as the status it was left in.
+        }
         return (session.Status, session.Snapshot()?.Reports.LastOrDefault());
     }
 

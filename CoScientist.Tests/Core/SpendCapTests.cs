@@ -161,4 +161,36 @@ public class SpendCapTests : IAsyncLifetime
         Assert.Contains(services.GetRequiredService<SpendLedger>().UsageByKeyKind(DateTimeOffset.UtcNow.AddDays(-1)), u => u.KeyKind == KeyKind.Visitor && u.Calls == 1);
     }
 
+    /// <summary>
+    /// Own-key calls write the ledger in turn with everyone else's, waiting as tasks: a burst of them no longer holds the
+    /// server's threads in the database's lock while pages wait to be drawn.
+    /// </summary>
+    [Fact]
+    public async Task OwnKeyCalls_WaitTheirTurnToWriteTheLedger_AsSharedKeyCallsDo()
+    {
+        await using var services = Services(1m);
+        var ledger = services.GetRequiredService<SpendLedger>();
+        var guard = services.GetRequiredService<SpendGuard>();
+        var call = new CallReservation(DateTimeOffset.UtcNow, "s", "c", "google/gemini-2.5-flash", "Generation", KeyKind.Visitor, 0.1m);
+
+        Task<SpendReservation> reserving;
+        using (await ledger.WriteTurnAsync())
+        {
+            reserving = guard.ReserveAsync(call, CancellationToken.None);
+            Assert.False(reserving.IsCompleted);
+            Assert.DoesNotContain(ledger.UsageByKeyKind(DateTimeOffset.UtcNow.AddDays(-1)), u => u.KeyKind == KeyKind.Visitor);
+        }
+        var reservation = await reserving;
+
+        Task settling;
+        using (await ledger.WriteTurnAsync())
+        {
+            settling = guard.SettleAsync(reservation, new LlmUsage("google/gemini-2.5-flash", CycleStep.Generation, 10, 20, 0.02m, "gen-1", Succeeded: true), null);
+            Assert.False(settling.IsCompleted);
+        }
+        await settling;
+        Assert.Contains(ledger.UsageByKeyKind(DateTimeOffset.UtcNow.AddDays(-1)), u => u.KeyKind == KeyKind.Visitor && u.Calls == 1 && u.CostUsd == 0.02m);
+        Assert.Equal(0m, guard.Totals().Today);
+    }
+
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CoScientist.Core.Configuration;
 using CoScientist.Core.Cost;
 using CoScientist.Core.Llm;
@@ -22,7 +23,8 @@ public sealed partial class ResearchSession : IAsyncDisposable
     private readonly ClientContext _client;
     private readonly SessionRegistry _registry;
     private readonly ILogger<ResearchSession> _logger;
-    private readonly List<Func<Task>> _watchers = [];
+    // Copied on change, read without a lock (every event reads it).
+    private ImmutableArray<Func<Task>> _watchers = [];
     private readonly ITimer _idleTimer;
     private LiveResearch _live;
     private IDisposable _attachment;
@@ -80,7 +82,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
     /// </summary>
     public IDisposable Subscribe(Func<Task> onChange)
     {
-        lock (_watchers) _watchers.Add(onChange);
+        ImmutableInterlocked.Update(ref _watchers, w => w.Add(onChange));
         return new Watch(this, onChange);
     }
 
@@ -118,9 +120,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
     private async Task NotifyAsync()
     {
         DetachIfRevoked();
-        Func<Task>[] watchers;
-        lock (_watchers) watchers = _watchers.ToArray();
-        foreach (var watcher in watchers)
+        foreach (var watcher in _watchers)
             await watcher();
     }
 
@@ -143,7 +143,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
     /// <summary>Closing the tab detaches from the research: an admitted cycle runs on to its end and is saved.</summary>
     public async ValueTask DisposeAsync()
     {
-        lock (_watchers) _watchers.Clear();
+        ImmutableInterlocked.InterlockedExchange(ref _watchers, []);
         _registry.Remove(Id);
         await _idleTimer.DisposeAsync();
         _attachment.Dispose();
@@ -155,7 +155,7 @@ public sealed partial class ResearchSession : IAsyncDisposable
     {
         public void Dispose()
         {
-            lock (session._watchers) session._watchers.Remove(onChange);
+            ImmutableInterlocked.Update(ref session._watchers, w => w.Remove(onChange));
         }
     }
 }
