@@ -144,16 +144,18 @@ public static partial class LoadBenchmark
         /// For each stamped event, the time until the page first showed the step at least that far along, split at the
         /// arrival of the last circuit message before that change: the server's share (event to message) and the browser's.
         /// </summary>
-        public IEnumerable<(CycleStep Step, double Delay, double Server)> Delays(string id, IReadOnlyList<DomRecord> dom, IReadOnlyList<double> arrived)
+        public IEnumerable<(CycleStep Step, double Delay, double Server, int Index)> Delays(string id, IReadOnlyList<DomRecord> dom, IReadOnlyList<double> arrived)
         {
             if (!_stamps.TryGetValue(id, out var stamps)) yield break;
+            var index = -1;
             foreach (var (t, step, state, done, total) in stamps)
             {
+                index++;
                 // A few ms of allowance for the two clocks' rounding; nothing the page shows can precede its event by more.
                 var seen = dom.FirstOrDefault(r => r.T >= t - 5 && r.Rows.Any(row => row[0].GetString() == step.ToString() && Reached(row, state, done, total)));
                 if (seen is null) continue;
                 var message = arrived.LastOrDefault(m => m <= seen.T, t);
-                yield return (step, Math.Max(0, seen.T - t), Math.Clamp(message - t, 0, Math.Max(0, seen.T - t)));
+                yield return (step, Math.Max(0, seen.T - t), Math.Clamp(message - t, 0, Math.Max(0, seen.T - t)), index);
             }
         }
 

@@ -133,6 +133,12 @@ public static partial class LoadBenchmark
                           $"p95 {Percentile(server, 0.95):F0} ms; the rest is the page applying it");
         Console.WriteLine("    p95 by step: " + string.Join(", ", byStep.GroupBy(d => d.Step).OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {Percentile(g.Select(d => d.Delay).Order().ToList(), 0.95):F0} ms ({g.Count()})")));
+        Console.WriteLine("    p50 / p95 of each page's events in order (the first is its step list appearing): " + string.Join(", ", byStep.GroupBy(d => d.Index)
+            .OrderBy(g => g.Key).Take(6).Select(g =>
+            {
+                var sorted = g.Select(d => d.Delay).Order().ToList();
+                return $"#{g.Key + 1} {Percentile(sorted, 0.5):F0} / {Percentile(sorted, 0.95):F0} ms";
+            })));
         Console.WriteLine($"    process CPU {cpu.TotalSeconds:F1} s over {elapsed.TotalSeconds:F1} s wall = {cpu / elapsed:F2} cores (app and fake OpenRouter; Chromium not counted); " +
                           $"of which the embedding model's thread {modelSeconds:F1} s ({embedded} embeddings); " +
                           $"peak working set {process.PeakWorkingSet64 / 1024 / 1024} MB; GC pauses {pauses.TotalMilliseconds:F0} ms in total");

@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using CoScientist.Core.Research;
 using CoScientist.Web.Components.Pages.Research;
 
@@ -110,6 +111,33 @@ public class CycleProgressTests : MudTestContext
         var cut = Render<CycleProgress>(p => p.Add(c => c.Status, ResearchStatus.Running).Add(c => c.Steps, StepView.Initial(literature: true)));
 
         Assert.Empty(cut.FindAll("[data-testid=literature-step-detail]"));
+    }
+
+    [Fact]
+    public void ARunningStepsTime_CountsUpEverySecond_WithoutRedrawingTheStepList()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero));
+        Services.AddSingleton<TimeProvider>(clock);
+        var steps = StepView.Initial().Select(s => s.Step switch
+        {
+            CycleStep.Generation => s with { State = StepState.Done, Done = 3, Total = 3, Elapsed = TimeSpan.FromSeconds(4.2) },
+            CycleStep.Reflection => s with { State = StepState.Running, Done = 1, Total = 3, StartedAt = clock.GetUtcNow() },
+            _ => s,
+        }).ToList();
+        var cut = Render<CycleProgress>(p => p.Add(c => c.Status, ResearchStatus.Running).Add(c => c.Steps, steps));
+        string Shown(CycleStep step) => cut.Find($"[data-step={step}] [data-testid=cycle-step-progress]").TextContent.Trim();
+        Assert.Equal("3/3 · 4.2 s", Shown(CycleStep.Generation));
+        Assert.Equal("1/3 · 0.0 s", Shown(CycleStep.Reflection));
+        // The texts around the clock are drawn again whenever the list is (their content is a new fragment each time);
+        // the one holding the clock counts the clock's own renders too, so it is left out.
+        int ListDrawn() => cut.FindComponents<MudBlazor.MudText>().Where(t => !t.Markup.Contains("step-clock")).Sum(t => t.RenderCount);
+        var drawn = ListDrawn();
+
+        clock.Advance(TimeSpan.FromSeconds(3));
+
+        cut.WaitForAssertion(() => Assert.Equal("1/3 · 3.0 s", Shown(CycleStep.Reflection)));
+        Assert.Equal("3/3 · 4.2 s", Shown(CycleStep.Generation));
+        Assert.Equal(drawn, ListDrawn());
     }
 
     public enum ResearchStatusName { Idle, Running, Completed, Failed, Blocked }
