@@ -34,9 +34,9 @@ public sealed partial class SpendGuard
     private readonly IOptionsMonitor<CostControlOptions> _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<SpendGuard> _logger;
-    // Taken only by the one whose turn it is to write to the ledger (SpendLedger.WriteTurnAsync), and briefly by readers:
-    // hundreds of calls reserving and settling at once used to block as many pool threads on this lock around their
-    // writes, and the pages drawn on those threads waited with them.
+    // Guards the figures below. A call takes it only inside its turn to write the ledger (SpendLedger.WriteTurnAsync),
+    // and others only briefly, to read or set a figure: hundreds of calls reserving and settling at once used to block as
+    // many pool threads on this lock around their writes, and the pages drawn on those threads waited with them.
     private readonly Lock _gate = new();
     private TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateOnly _day;

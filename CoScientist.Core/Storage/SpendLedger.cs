@@ -48,13 +48,15 @@ public sealed partial class SpendLedger : IDisposable
         }
     }
 
+    // Not disposed with the ledger: a call settling while the app stops still ends its turn.
     private readonly SemaphoreSlim _turn = new(1, 1);
 
     /// <summary>
     /// Waits, without holding a thread, for this process's turn to write to the ledger; disposing the result ends the turn.
-    /// SQLite takes one writer at a time: code that writes rows (reserving and settling calls, admitting a cycle) takes
-    /// turns here, so a burst of writers queues as tasks rather than as pool threads asleep in SQLite's busy handler or on
-    /// a lock held around a write. Reads need no turn.
+    /// SQLite takes one writer at a time: reserving and settling calls (on either key) take turns here, so a burst of
+    /// them queues as tasks rather than as pool threads asleep in SQLite's busy handler or on a lock held around a write.
+    /// Reads need no turn. (Admitting a cycle writes without one: queued here it waited behind every call's row, and a
+    /// burst of starts got slower; docs/benchmarks.md, "Many visitors at once".)
     /// </summary>
     public async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken = default)
     {
@@ -205,11 +207,7 @@ public sealed partial class SpendLedger : IDisposable
         """, c => c.With("@cutoff", Time(cutoff)));
 
     /// <summary>Closes the pooled connections to PostgreSQL (nothing to do for SQLite).</summary>
-    public void Dispose()
-    {
-        (_database as IDisposable)?.Dispose();
-        _turn.Dispose();
-    }
+    public void Dispose() => (_database as IDisposable)?.Dispose();
 
     internal static string Time(DateTimeOffset t) => Sql.Time(t);
 

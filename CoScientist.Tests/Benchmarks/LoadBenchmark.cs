@@ -133,7 +133,7 @@ public static partial class LoadBenchmark
                           $"p95 {Percentile(server, 0.95):F0} ms; the rest is the page applying it");
         Console.WriteLine("    p95 by step: " + string.Join(", ", byStep.GroupBy(d => d.Step).OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {Percentile(g.Select(d => d.Delay).Order().ToList(), 0.95):F0} ms ({g.Count()})")));
-        Console.WriteLine("    p50 / p95 of each page's events in order (the first is its step list appearing): " + string.Join(", ", byStep.GroupBy(d => d.Index)
+        Console.WriteLine("    p50 / p95 of each page's events in order (#1 its first step showing as running, then that step's progress): " + string.Join(", ", byStep.GroupBy(d => d.Index)
             .OrderBy(g => g.Key).Take(6).Select(g =>
             {
                 var sorted = g.Select(d => d.Delay).Order().ToList();
