@@ -139,8 +139,23 @@ public sealed class PostgresServer : IAsyncDisposable
         if (RealServerBinaries.IsRoot)
             await RealServerBinaries.RunAsync("chown", ["-R", "postgres:postgres", directory]);
         await RealServerBinaries.RunAsync(initdb, ["-D", Path.Combine(directory, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"], asPostgres: true);
+        server.StopWhenThisProcessEnds();
         await server.StartProcessAsync();
         return server;
+    }
+
+    /// <summary>
+    /// A watcher outside this process stops the cluster and removes its directory once this process is gone, however it
+    /// ends: the test host does not always raise ProcessExit, and clusters were left running after a run.
+    /// </summary>
+    private void StopWhenThisProcessEnds()
+    {
+        var pgCtl = RealServerBinaries.IsRoot ? $"runuser -u postgres -- '{_pgCtl}'" : $"'{_pgCtl}'";
+        var start = new ProcessStartInfo("sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"exec >/dev/null 2>&1 </dev/null; while kill -0 {Environment.ProcessId}; do sleep 1; done; " +
+                               $"{pgCtl} -D '{_directory}/data' -m immediate -w stop; rm -rf '{_directory}'");
+        Process.Start(start)!.Dispose();
     }
 
     public async Task StartProcessAsync()
