@@ -67,6 +67,8 @@ public sealed class RedisServer : IAsyncDisposable
                      "--protected-mode", "no", "--loglevel", "warning" })
             start.ArgumentList.Add(a);
         _process = Process.Start(start)!;
+        // Killed only if that process id is still this server (it works in this directory: --dir).
+        RealServerBinaries.AfterThisProcess($"[ \"$(readlink /proc/{_process.Id}/cwd)\" = '{_directory}' ] && kill {_process.Id}; rm -rf '{_directory}'");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
@@ -151,11 +153,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private void StopWhenThisProcessEnds()
     {
         var pgCtl = RealServerBinaries.IsRoot ? $"runuser -u postgres -- '{_pgCtl}'" : $"'{_pgCtl}'";
-        var start = new ProcessStartInfo("sh") { UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"exec >/dev/null 2>&1 </dev/null; while kill -0 {Environment.ProcessId}; do sleep 1; done; " +
-                               $"{pgCtl} -D '{_directory}/data' -m immediate -w stop; rm -rf '{_directory}'");
-        Process.Start(start)!.Dispose();
+        RealServerBinaries.AfterThisProcess($"{pgCtl} -D '{_directory}/data' -m immediate -w stop; rm -rf '{_directory}'");
     }
 
     public async Task StartProcessAsync()
@@ -210,6 +208,18 @@ internal static class RealServerBinaries
     }
 
     public static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>
+    /// Runs the shell <paramref name="commands"/> once this process is gone, however it ends (a watcher outside it, polling
+    /// every second): the test host does not always raise ProcessExit, and servers were left running after a run.
+    /// </summary>
+    public static void AfterThisProcess(string commands)
+    {
+        var start = new ProcessStartInfo("sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"exec >/dev/null 2>&1 </dev/null; while kill -0 {Environment.ProcessId}; do sleep 1; done; {commands}");
+        Process.Start(start)!.Dispose();
+    }
 
     /// <summary>Debian keeps PostgreSQL's server binaries off PATH, under /usr/lib/postgresql/VERSION/bin.</summary>
     public static IEnumerable<string> PostgresDirectories() => Directory.Exists("/usr/lib/postgresql")
