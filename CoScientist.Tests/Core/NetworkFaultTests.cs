@@ -255,14 +255,17 @@ public sealed class NetworkFaultTests : IAsyncLifetime
     [Fact]
     public async Task ACallAbandonedWhileWaitingToRetryARateLimit_CostsNothing_AndSaysRateLimited()
     {
-        await using var services = Services(more: new() { ["openrouter_timeout_seconds"] = "1", ["openrouter_max_backoff_ms"] = "10000" });
+        await using var services = Services(more: new() { ["openrouter_timeout_seconds"] = "3", ["openrouter_max_backoff_ms"] = "10000" });
         var client = services.GetRequiredService<IChatClient>();
         var guard = services.GetRequiredService<SpendGuard>();
-        // One answered call first: the connection, the model list and the code paths are ready, so the 1 s deadline
-        // below is spent waiting to retry, not setting up (which on a busy machine could take that second by itself).
+        // One answered call first: the connection, the model list and the code paths are ready, so the deadline below is
+        // spent waiting to retry, not setting up.
         await client.CompleteAsync(Request(), CancellationToken.None);
         var (spent, today) = (LedgerSpend(services), guard.Totals().Today);
-        // Retry-After: 1 s, twice: the call's 1 s deadline comes while it waits to retry.
+        // Told to come back in 30 s (the wait capped at 10 s), the call's 3 s deadline comes while it waits to retry, unless
+        // the rate-limited answer itself took 3 s. (With Retry-After: 1 s and a 1 s deadline, a busy machine sometimes
+        // spent the second on the first answer, and the call said Timeout.)
+        _server.RetryAfterSeconds = 30;
         _server.Enqueue(FaultKind.RateLimitedWithRetryAfter, FaultKind.RateLimitedWithRetryAfter, FaultKind.RateLimitedWithRetryAfter);
 
         var ex = await Assert.ThrowsAsync<LlmException>(() => client.CompleteAsync(Request(), CancellationToken.None));

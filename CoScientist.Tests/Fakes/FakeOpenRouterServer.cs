@@ -55,6 +55,9 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
     public decimal CompletionPrice { get; set; } = 0.000002m;
     private IReadOnlyList<CoScientist.Core.Models.ModelInfo>? _pricedModels;
     public TimeSpan Latency { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The Retry-After, in seconds, that <see cref="FaultKind.RateLimitedWithRetryAfter"/> answers with.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
     private volatile TaskCompletionSource? _hold;
     private int _held;
     public double TransientFailureRate { get; set; }
@@ -252,7 +255,7 @@ public sealed class FakeOpenRouterServer : IAsyncDisposable
         switch (fault)
         {
             case FaultKind.RateLimited: await Error(http, 429, "Rate limit exceeded"); return;
-            case FaultKind.RateLimitedWithRetryAfter: http.Response.Headers.RetryAfter = "1"; await Error(http, 429, "Rate limit exceeded"); return;
+            case FaultKind.RateLimitedWithRetryAfter: http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture); await Error(http, 429, "Rate limit exceeded"); return;
             case FaultKind.ServerError: await Error(http, 500, "Internal Server Error"); return;
             case FaultKind.BadGateway: await Error(http, 502, "Provider returned error"); return;
             case FaultKind.OutOfCredits: await Error(http, 402, "Insufficient credits"); return;
