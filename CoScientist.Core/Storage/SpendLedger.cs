@@ -48,27 +48,14 @@ public sealed partial class SpendLedger : IDisposable
         }
     }
 
-    // Not disposed with the ledger: a call settling while the app stops still ends its turn.
-    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly WriteQueue _writes = new();
 
     /// <summary>
-    /// Waits, without holding a thread, for this process's turn to write to the ledger; disposing the result ends the turn.
-    /// SQLite takes one writer at a time: reserving and settling calls (on either key) take turns here, so a burst of
-    /// them queues as tasks rather than as pool threads asleep in SQLite's busy handler or on a lock held around a write.
-    /// Reads need no turn. (Admitting a cycle writes without one: queued here it waited behind every call's row, and a
-    /// burst of starts got slower; docs/benchmarks.md, "Many visitors at once".)
+    /// This process's turn to write to the ledger (<see cref="WriteQueue"/>): reserving and settling calls, on either key,
+    /// take turns here. (Admitting a cycle writes without one: queued here it waited behind every call's row, and a burst
+    /// of starts got slower; docs/benchmarks.md, "Many visitors at once".)
     /// </summary>
-    public async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken = default)
-    {
-        await _turn.WaitAsync(cancellationToken);
-        return new WriteTurn(_turn);
-    }
-
-    /// <summary>A turn to write to the ledger (<see cref="WriteTurnAsync"/>), ended by disposing it.</summary>
-    public readonly struct WriteTurn(SemaphoreSlim turn) : IDisposable
-    {
-        public void Dispose() => turn.Release();
-    }
+    public ValueTask<WriteQueue.Turn> WriteTurnAsync(CancellationToken cancellationToken = default) => _writes.TurnAsync(cancellationToken);
 
     private readonly Lock _readyGate = new();
     private volatile bool _ready;

@@ -161,26 +161,15 @@ public abstract partial class SqlResearchStore : IResearchStore
         return (IReadOnlyList<ResearchRecord>)records;
     });
 
-    /// <summary>
-    /// Where writers queue when the engine takes one writer at a time (SQLite): each waits for its turn without holding a
-    /// thread, instead of as many threads sleeping in the engine's busy handler while pages wait for a thread. Null when
-    /// the engine runs writes side by side (PostgreSQL).
-    /// </summary>
-    private protected virtual SemaphoreSlim? Writers => null;
+    /// <summary>Where writers take turns when the engine takes one writer at a time (SQLite); null when it runs writes side by side (PostgreSQL).</summary>
+    private protected virtual WriteQueue? Writers => null;
 
     /// <summary>A storage operation that writes: <see cref="Run{T}"/>, one at a time where the engine wants that.</summary>
     private protected async Task<T> Write<T>(Func<DbConnection, Task<T>> operation)
     {
         if (Writers is not { } writers) return await Run(operation);
-        await writers.WaitAsync();
-        try
-        {
+        using (await writers.TurnAsync())
             return await Run(operation);
-        }
-        finally
-        {
-            writers.Release();
-        }
     }
 
     /// <summary>Runs a storage operation on an open connection, its storage failures told as <see cref="StorageUnavailableException"/>.</summary>

@@ -103,8 +103,8 @@ public sealed class SqliteResearchStore : SqlResearchStore
 
     public static int CurrentVersion => Migrations.Count;
 
-    private readonly SemaphoreSlim _writers = new(1, 1);
-    private protected override SemaphoreSlim? Writers => _writers;
+    private readonly WriteQueue _writers = new();
+    private protected override WriteQueue? Writers => _writers;
 
     private readonly Lock _readyGate = new();
     private volatile bool _ready;
