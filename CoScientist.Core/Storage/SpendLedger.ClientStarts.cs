@@ -2,7 +2,8 @@ namespace CoScientist.Core.Storage;
 
 /// <summary>
 /// Cycles started on the shared key, per visitor, for the hourly limit. A start is written when the
-/// limit grants it, before the cycle runs, so a restart cannot hand a blocked visitor more cycles.
+/// limit grants it, before the cycle runs, so a restart cannot hand a blocked visitor more cycles. Not flushed
+/// (<see cref="LedgerDatabase.Open"/>): only a power cut could lose one, and with it one start of a visitor's hour.
 /// Kept apart from <c>cycles</c> because it is the limit's own record: written under the limit's lock
 /// with both the IP and the browser hash, and pruned once out of the window.
 /// </summary>
@@ -22,11 +23,11 @@ public sealed partial class SpendLedger
     public void RecordClientStart(DateTimeOffset at, string ipHash, string browserHash, DateTimeOffset forgetBefore) => Execute("""
         INSERT INTO client_starts(at, ip_hash, browser_hash) VALUES (@at, @ip, @browser);
         DELETE FROM client_starts WHERE at < @forget;
-        """, c => c.With("@at", Time(at)).With("@ip", ipHash).With("@browser", browserHash).With("@forget", Time(forgetBefore)));
+        """, c => c.With("@at", Time(at)).With("@ip", ipHash).With("@browser", browserHash).With("@forget", Time(forgetBefore)), flush: false);
 
     /// <summary>Takes back this visitor's latest start (its cycle produced nothing because OpenRouter was down).</summary>
     public void ForgetLatestClientStart(string ipHash, string browserHash) => Execute($"""
         DELETE FROM client_starts WHERE {_database.RowId} = (
             SELECT {_database.RowId} FROM client_starts WHERE ip_hash = @ip AND browser_hash = @browser ORDER BY at DESC LIMIT 1);
-        """, c => c.With("@ip", ipHash).With("@browser", browserHash));
+        """, c => c.With("@ip", ipHash).With("@browser", browserHash), flush: false);
 }

@@ -13,7 +13,9 @@ namespace CoScientist.Core.Storage;
 /// The durable record of every LLM call and cycle: in SQLite under DATA_DIR, or in PostgreSQL when
 /// <c>ConnectionStrings:Postgres</c> is set, with the same queries (<see cref="LedgerDatabase"/> holds what differs).
 /// A call is written as a reservation at its worst-case cost before it is made and settled after, so a crash leaves
-/// it counted at its worst case, never lost. A connection is opened per operation (pooled).
+/// it counted at its worst case, never lost. Only reservations (and the kill switch) wait for the disk at each commit;
+/// the rows whose loss to a power cut errs on the safe side or costs nothing do not (<see cref="LedgerDatabase.Open"/>).
+/// A connection is opened per operation (pooled).
 /// Holds no raw IPs and no keys: clients appear as salted hashes.
 /// </summary>
 public sealed partial class SpendLedger : IDisposable
@@ -83,12 +85,13 @@ public sealed partial class SpendLedger : IDisposable
     public string Path => _database.Description;
 
     /// <summary>Runs <paramref name="work"/> on an open connection; a storage failure also resets what it broke (the pool).</summary>
-    private T Use<T>(Func<DbConnection, T> work)
+    /// <param name="flush">Whether a write waits until it is on the disk (<see cref="LedgerDatabase.Open"/>).</param>
+    private T Use<T>(Func<DbConnection, T> work, bool flush = true)
     {
         try
         {
             EnsureReady();
-            using var connection = _database.Open();
+            using var connection = _database.Open(flush);
             return work(connection);
         }
         catch (Exception ex) when (Forget(ex))
@@ -103,19 +106,19 @@ public sealed partial class SpendLedger : IDisposable
         return false;
     }
 
-    private int Execute(string sql, Action<DbCommand> bind) => Use(connection =>
+    private int Execute(string sql, Action<DbCommand> bind, bool flush = true) => Use(connection =>
     {
         using var command = connection.Command(sql);
         bind(command);
         return command.ExecuteNonQuery();
-    });
+    }, flush);
 
-    private object? Scalar(string sql, Action<DbCommand> bind) => Use(connection =>
+    private object? Scalar(string sql, Action<DbCommand> bind, bool flush = true) => Use(connection =>
     {
         using var command = connection.Command(sql);
         bind(command);
         return command.ExecuteScalar();
-    });
+    }, flush);
 
     /// <summary>A per-installation secret that salts client hashes; kept in the ledger so hashes stay stable across restarts.</summary>
     public string ClientSalt() => Use(connection =>
@@ -136,19 +139,20 @@ public sealed partial class SpendLedger : IDisposable
         .With("@at", Time(call.At)).With("@session", call.SessionId).With("@client", call.ClientHash).With("@model", call.Model)
         .With("@step", call.Step).With("@kind", call.KeyKind.ToString()).With("@reserved", (double)call.ReservedUsd)), CultureInfo.InvariantCulture);
 
+    /// <summary>Not flushed: a settlement lost to a power cut leaves its row reserved, counted at its worst case.</summary>
     public void Settle(long id, CallStatus status, decimal costUsd, long inputTokens, long outputTokens, string? generationId, string? error) =>
         Execute("""
             UPDATE calls SET status = @status, cost_usd = @cost, input_tokens = @in, output_tokens = @out,
                 generation_id = @gen, error = @error WHERE id = @id;
             """, c => c
             .With("@status", status.ToString()).With("@cost", (double)costUsd).With("@in", inputTokens).With("@out", outputTokens)
-            .With("@gen", generationId).With("@error", error).With("@id", id));
+            .With("@gen", generationId).With("@error", error).With("@id", id), flush: false);
 
     /// <summary>OpenRouter confirmed what an unconfirmed call cost: its worst case gives way to the real figure.</summary>
     public bool Confirm(long id, decimal costUsd, long inputTokens, long outputTokens) => Execute("""
         UPDATE calls SET status = 'Failed', cost_usd = @cost, input_tokens = @in, output_tokens = @out,
             error = COALESCE(error, '') || ' (cost confirmed by OpenRouter)' WHERE id = @id AND status = 'Unconfirmed';
-        """, c => c.With("@cost", (double)costUsd).With("@in", inputTokens).With("@out", outputTokens).With("@id", id)) == 1;
+        """, c => c.With("@cost", (double)costUsd).With("@in", inputTokens).With("@out", outputTokens).With("@id", id), flush: false) == 1;
 
     /// <summary>Operator-key spend since <paramref name="from"/>: settled costs, plus open reservations at their worst case.</summary>
     public decimal OperatorSpendSince(DateTimeOffset from) => Convert.ToDecimal(Scalar("""
@@ -162,12 +166,13 @@ public sealed partial class SpendLedger : IDisposable
         """, c => c
         .With("@at", Time(cycle.StartedAt)).With("@session", cycle.SessionId).With("@client", cycle.ClientHash)
         .With("@goal", cycle.Goal.Length > 500 ? cycle.Goal[..500] : cycle.Goal).With("@model", cycle.Model)
-        .With("@kind", cycle.KeyKind.ToString()).With("@expected", (double)cycle.ExpectedUsd).With("@worst", (double)cycle.WorstUsd)),
-        CultureInfo.InvariantCulture);
+        .With("@kind", cycle.KeyKind.ToString()).With("@expected", (double)cycle.ExpectedUsd).With("@worst", (double)cycle.WorstUsd),
+        flush: false), CultureInfo.InvariantCulture);
 
     public void FinishCycle(long id, DateTimeOffset finishedAt, string outcome, decimal actualUsd, int calls) => Execute(
         "UPDATE cycles SET finished_at = @at, outcome = @outcome, actual_usd = @actual, calls = @calls WHERE id = @id;",
-        c => c.With("@at", Time(finishedAt)).With("@outcome", outcome).With("@actual", (double)actualUsd).With("@calls", calls).With("@id", id));
+        c => c.With("@at", Time(finishedAt)).With("@outcome", outcome).With("@actual", (double)actualUsd).With("@calls", calls).With("@id", id),
+        flush: false);
 
     public string? Setting(string key) => Scalar("SELECT value FROM meta WHERE key = @key;", c => c.With("@key", key)) as string;
 
@@ -178,7 +183,7 @@ public sealed partial class SpendLedger : IDisposable
     /// <summary>Throws unless the ledger accepts a write right now (readiness check); <paramref name="now"/> is written as the probe.</summary>
     public void CheckWritable(DateTimeOffset now) => Execute(
         "INSERT INTO meta(key, value) VALUES ('ready_check', @at) ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
-        c => c.With("@at", Time(now)));
+        c => c.With("@at", Time(now)), flush: false);
 
     /// <summary>Reservations a previous process left open (it stopped mid-call); they stay counted at worst case.</summary>
     public int OpenReservations() =>
@@ -191,7 +196,7 @@ public sealed partial class SpendLedger : IDisposable
     public int CloseAbandoned(DateTimeOffset cutoff) => Execute("""
         UPDATE calls SET status = 'Unconfirmed', cost_usd = reserved_usd, error = 'Interrupted'
         WHERE status = 'Reserved' AND at < @cutoff;
-        """, c => c.With("@cutoff", Time(cutoff)));
+        """, c => c.With("@cutoff", Time(cutoff)), flush: false);
 
     /// <summary>Closes the pooled connections to PostgreSQL (nothing to do for SQLite).</summary>
     public void Dispose() => (_database as IDisposable)?.Dispose();
