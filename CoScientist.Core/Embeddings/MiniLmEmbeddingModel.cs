@@ -94,38 +94,47 @@ public sealed class MiniLmEmbeddingModel : IEmbeddingModel, IDisposable
         public TaskCompletionSource<float[]> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <remarks>
+    /// The tensors are read and written through their flat buffers: a tensor's indexer takes its indices as a new array
+    /// on every access, and reading a long hypothesis's 256 × 384 values that way allocated 3.5 MB of garbage per
+    /// embedding, two thirds of everything the server allocated under load (docs/benchmarks.md, "Many visitors at once").
+    /// </remarks>
     private float[] EmbedCore(string text)
     {
         var (session, tokenizer) = _model.Value;
         var ids = tokenizer.EncodeToIds(text, MaxTokens, true, out _, out _);
         var length = ids.Count;
-        var inputIds = new DenseTensor<long>([1, length]);
-        var mask = new DenseTensor<long>([1, length]);
-        var types = new DenseTensor<long>([1, length]);
+        var inputIds = new long[length];
+        var mask = new long[length];
         for (var i = 0; i < length; i++)
         {
-            inputIds[0, i] = ids[i];
-            mask[0, i] = 1;
+            inputIds[i] = ids[i];
+            mask[i] = 1;
         }
+        int[] shape = [1, length];
 
-        var inputs = new List<NamedOnnxValue>();
+        var inputs = new List<NamedOnnxValue>(3);
         foreach (var name in session.InputMetadata.Keys)
         {
-            inputs.Add(name switch
+            inputs.Add(NamedOnnxValue.CreateFromTensor(name, name switch
             {
-                "input_ids" => NamedOnnxValue.CreateFromTensor(name, inputIds),
-                "attention_mask" => NamedOnnxValue.CreateFromTensor(name, mask),
-                _ => NamedOnnxValue.CreateFromTensor(name, types),
-            });
+                "input_ids" => new DenseTensor<long>(inputIds, shape),
+                "attention_mask" => new DenseTensor<long>(mask, shape),
+                _ => new DenseTensor<long>(new long[length], shape), // token types: one sentence
+            }));
         }
 
         using var results = session.Run(inputs);
-        var hidden = results.First().AsTensor<float>(); // [1, tokens, 384]
-        var dims = hidden.Dimensions[2];
+        var output = results.First().AsTensor<float>(); // [1, tokens, 384]
+        var dims = output.Dimensions[2];
+        var hidden = output is DenseTensor<float> dense ? dense.Buffer.Span : output.ToArray();
         var pooled = new float[dims];
         for (var t = 0; t < length; t++)
+        {
+            var token = hidden.Slice(t * dims, dims);
             for (var d = 0; d < dims; d++)
-                pooled[d] += hidden[0, t, d];
+                pooled[d] += token[d];
+        }
         var norm = 0.0;
         for (var d = 0; d < dims; d++)
         {

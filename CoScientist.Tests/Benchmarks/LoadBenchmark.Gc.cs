@@ -19,6 +19,8 @@ public static partial class LoadBenchmark
         private bool _forGc;
         private int _generation = -1;
         private DateTime _from = DateTime.MaxValue;
+        // The runtime's allocation sample (one event per ~100 KB allocated) by type: what fills the young generation.
+        private readonly ConcurrentDictionary<string, long> _allocated = new();
 
         /// <summary>Pauses before this moment are not reported.</summary>
         public void CountFrom(DateTime utc) => _from = utc;
@@ -26,13 +28,18 @@ public static partial class LoadBenchmark
         protected override void OnEventSourceCreated(EventSource source)
         {
             if (source.Name == "Microsoft-Windows-DotNETRuntime")
-                EnableEvents(source, EventLevel.Informational, (EventKeywords)0x1); // GC
+                EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x1); // GC, with the allocation sample
         }
 
         protected override void OnEventWritten(EventWrittenEventArgs e)
         {
             switch (e.EventName)
             {
+                case { } name when name.StartsWith("GCAllocationTick", StringComparison.Ordinal):
+                    if (e.TimeStamp >= _from && Payload(e, "TypeName") is string type)
+                        _allocated.AddOrUpdate(type, Convert.ToInt64(Payload(e, "AllocationAmount64") ?? Payload(e, "AllocationAmount") ?? 0L),
+                            (_, sum) => sum + Convert.ToInt64(Payload(e, "AllocationAmount64") ?? Payload(e, "AllocationAmount") ?? 0L));
+                    break;
                 case { } name when name.StartsWith("GCStart", StringComparison.Ordinal):
                     _generation = Convert.ToInt32(Payload(e, "Depth") ?? -1);
                     break;
@@ -56,6 +63,14 @@ public static partial class LoadBenchmark
         {
             var at = e.PayloadNames?.IndexOf(name) ?? -1;
             return at >= 0 ? e.Payload![at] : null;
+        }
+
+        /// <summary>The types allocated most after the start, from the runtime's sample, in MB.</summary>
+        public string Allocations(int top)
+        {
+            var all = _allocated.Sum(a => a.Value);
+            return $"{all / 1e6:F0} MB sampled; most: " + string.Join(", ", _allocated.OrderByDescending(a => a.Value).Take(top)
+                .Select(a => $"{a.Key} {a.Value / 1e6:F0} MB"));
         }
 
         public string Summary(TimeSpan firstSeconds)

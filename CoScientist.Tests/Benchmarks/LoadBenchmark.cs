@@ -21,10 +21,12 @@ namespace CoScientist.Tests.Benchmarks;
 /// Many visitors at once: the app on real Kestrel in this process, against the fake OpenRouter at 1 s a call, runs one
 /// cycle in each of N research sessions at the same time. A few are watched by real Chromium pages over real circuits
 /// (each starts its cycle through the page); the rest are driven in process, as a circuit would drive its session. The
-/// server is warmed up with a few cycles and the pages are opened first; then all N cycles start at the same moment.
+/// server is warmed up with a few cycles and the pages are opened first; then all N cycles start at the same moment, or
+/// one after another over <c>--ramp-seconds</c> (the watched ones spread evenly among them), every cycle still running
+/// when the last starts.
 /// Reports the time from a step event on the server to the change in a page's DOM, the process's CPU, memory and GC
 /// pauses, the circuits' message rate, and errors.
-/// Run: benchmark load [--sessions 200[,400,...]] [--watched 20] [--warm-up 20] [--hypotheses 3] [--latency-ms 1000]
+/// Run: benchmark load [--sessions 200[,400,...]] [--watched 20] [--warm-up 20] [--hypotheses 3] [--latency-ms 1000] [--ramp-seconds 0]
 /// </summary>
 public static partial class LoadBenchmark
 {
@@ -37,10 +39,12 @@ public static partial class LoadBenchmark
         var hypotheses = Option(args, "--hypotheses", "3");
         var warmUp = int.Parse(Option(args, "--warm-up", "20"), CultureInfo.InvariantCulture);
         var latency = TimeSpan.FromMilliseconds(int.Parse(Option(args, "--latency-ms", "1000"), CultureInfo.InvariantCulture));
-        Console.WriteLine($"Many visitors at once: one cycle (N={hypotheses}) in each session at the same time, fake OpenRouter at {latency.TotalMilliseconds:0} ms a call, " +
-                          $"{Environment.ProcessorCount} cores");
+        var ramp = TimeSpan.FromSeconds(double.Parse(Option(args, "--ramp-seconds", "0"), CultureInfo.InvariantCulture));
+        Console.WriteLine($"Many visitors at once: one cycle (N={hypotheses}) in each session, " +
+                          (ramp > TimeSpan.Zero ? $"started one after another over {ramp.TotalSeconds:0} s" : "all started at the same moment") +
+                          $", fake OpenRouter at {latency.TotalMilliseconds:0} ms a call, {Environment.ProcessorCount} cores");
         foreach (var sessions in sizes)
-            await RunOnceAsync(sessions, Math.Min(watched, sessions), warmUp, hypotheses, latency);
+            await RunOnceAsync(sessions, Math.Min(watched, sessions), warmUp, hypotheses, latency, ramp);
     }
 
     private static string Option(string[] args, string name, string fallback)
@@ -49,7 +53,7 @@ public static partial class LoadBenchmark
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
-    private static async Task RunOnceAsync(int sessions, int watched, int warmUp, string hypotheses, TimeSpan latency)
+    private static async Task RunOnceAsync(int sessions, int watched, int warmUp, string hypotheses, TimeSpan latency, TimeSpan ramp)
     {
         await using var openRouter = await FakeOpenRouterServer.StartAsync(seed: 21);
         openRouter.Latency = latency;
@@ -85,7 +89,10 @@ public static partial class LoadBenchmark
         // on its own machine); then every visitor, watched or driven, starts a cycle at the same moment.
         var opened = Enumerable.Range(0, watched).Select(_ => new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously)).ToList();
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pages = Enumerable.Range(0, watched).Select(i => WatchAsync(browser, baseUrl, factory.Services, i, opened[i], go.Task)).ToList();
+        // Session k starts k/N of the ramp after the go; the watched pages take every (N/watched)-th place.
+        var every = sessions / watched;
+        Task StartOf(int place) => ramp <= TimeSpan.Zero ? go.Task : go.Task.ContinueWith(_ => Task.Delay(ramp * place / sessions)).Unwrap();
+        var pages = Enumerable.Range(0, watched).Select(i => WatchAsync(browser, baseUrl, factory.Services, i, opened[i], StartOf(i * every))).ToList();
         var allOpened = Task.WhenAll(opened.Select(o => o.Task));
         if (await Task.WhenAny(allOpened, Task.WhenAll(pages)) != allOpened)
             await Task.WhenAll(pages); // a page failed to open: its error ends the run
@@ -101,10 +108,11 @@ public static partial class LoadBenchmark
         var (modelBefore, embeddedBefore) = (ServerProbe.ModelSeconds(), model.Embedded);
         var wall = Stopwatch.StartNew();
 
-        Console.WriteLine($"  {watched} pages ready; {sessions} cycles start now");
+        Console.WriteLine($"  {watched} pages ready; {sessions} cycles start now" + (ramp > TimeSpan.Zero ? $", one after another over {ramp.TotalSeconds:0} s" : ""));
         collections.CountFrom(DateTime.UtcNow);
         go.SetResult();
-        var driven = Enumerable.Range(0, sessions - watched).Select(_ => DriveAsync(factory.Services)).ToList();
+        var driven = Enumerable.Range(0, sessions).Where(place => place % every != 0 || place / every >= watched)
+            .Select(place => DriveAsync(factory.Services, StartOf(place))).ToList();
         var watchedRuns = await Task.WhenAll(pages);
         var drivenOutcomes = await Task.WhenAll(driven);
         var elapsed = wall.Elapsed;
@@ -147,6 +155,7 @@ public static partial class LoadBenchmark
                           $"layout {watchedRuns.Sum(r => r.MainThread.Layout):F1} s, all tasks {watchedRuns.Sum(r => r.MainThread.Tasks):F1} s");
         Console.WriteLine($"    server: {probe.Summary()}");
         Console.WriteLine($"    GC: {collections.Summary(TimeSpan.FromSeconds(15))}");
+        Console.WriteLine($"    allocated: {collections.Allocations(12)}");
         Console.WriteLine($"    circuit messages: {messagesIn} to the {watched} pages ({messagesIn / elapsed.TotalSeconds:F0}/s), {messagesOut} from them ({messagesOut / elapsed.TotalSeconds:F0}/s)");
         Console.WriteLine($"    cycle time: {Durations(watchedRuns.Select(r => r.Report))} watched, {Durations(drivenOutcomes.Select(d => d.Report))} driven in process");
         Console.WriteLine($"    errors: {errors.Count} logged at Error or above, {pageErrors.Count} in pages, " +
@@ -172,8 +181,9 @@ public static partial class LoadBenchmark
     };
 
     /// <summary>A session driven in process, as a circuit drives it: a cycle started with the form's defaults, run to its end.</summary>
-    private static async Task<(ResearchStatus Outcome, CycleReport? Report)> DriveAsync(IServiceProvider services)
+    private static async Task<(ResearchStatus Outcome, CycleReport? Report)> DriveAsync(IServiceProvider services, Task? start = null)
     {
+        if (start is not null) await start;
         await using var scope = services.CreateAsyncScope();
         var session = scope.ServiceProvider.GetRequiredService<ResearchSession>();
         var form = ResearchForm.From(services.GetRequiredService<IOptions<ResearchOptions>>().Value);

@@ -24,6 +24,24 @@ public class EmbeddingTests
         Assert.Equal(1.0, Math.Sqrt(a.Sum(x => (double)x * x)), 3);
     }
 
+    /// <summary>
+    /// The mean of the model's token vectors, normalised: values recorded from the model as it read its output through
+    /// the tensor's indexer, before it read the flat buffer instead. A short sentence and one long enough to be cut at 256 tokens.
+    /// </summary>
+    [Theory]
+    [InlineData(1, new[] { -0.008593427f, -0.07645075f, -0.040984318f, -0.12299925f, 0.01598394f })]
+    [InlineData(30, new[] { 0.023451144f, -0.051443733f, -0.015049417f, 0.028805455f, -0.02259128f })]
+    public async Task AnEmbedding_IsTheModelsTokenVectorsPooled_AsRecorded(int repeats, float[] expected)
+    {
+        var text = repeats == 1
+            ? "Gut bacteria influence the progression of Parkinson's disease."
+            : string.Join(' ', Enumerable.Repeat("A ceramic interlayer homogenises lithium-ion flux and suppresses dendrites;", repeats));
+
+        var vector = await Model.EmbedAsync(text);
+
+        Assert.Equal(expected, new[] { 0, 1, 2, 100, 383 }.Select(i => vector[i]).ToArray(), (a, b) => Math.Abs(a - b) < 1e-6f);
+    }
+
     [Fact]
     public async Task ACycleCancelledWhileItWaitsForTheModel_StopsWaitingAtOnce_AndTheOthersAreServed()
     {
