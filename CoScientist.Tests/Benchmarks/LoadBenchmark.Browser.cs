@@ -115,6 +115,8 @@ public static partial class LoadBenchmark
     private sealed class EventStamps
     {
         private readonly ConcurrentDictionary<string, ConcurrentQueue<(double T, CycleStep Step, StepState State, int Done, int Total)>> _stamps = new();
+        // Each research's first stamped event: when it was stamped, when its save ended, and when watchers were told.
+        private readonly ConcurrentDictionary<string, (double Stamped, double Saved, double Told)> _first = new();
 
         /// <summary>Stamps each step event that changes what the step list shows, as it is applied (before it is saved and told).</summary>
         public void Watch(LiveResearch live)
@@ -124,7 +126,7 @@ public static partial class LoadBenchmark
             var save = live.Persist;
             live.Persist = async e =>
             {
-                var now = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+                var now = Now();
                 if (e is StepStarted or StepProgress or StepFinished)
                 {
                     foreach (var view in live.Steps)
@@ -135,8 +137,22 @@ public static partial class LoadBenchmark
                         }
                 }
                 if (save is not null) await save(e);
+                if (stamps.TryPeek(out var first) && _first.TryAdd(live.Id, (first.T, Now(), 0))) { }
             };
+            // Subscribed when the research is created, so before any page: told first.
+            live.Subscribe(() =>
+            {
+                if (_first.TryGetValue(live.Id, out var first) && first.Told == 0)
+                    _first[live.Id] = first with { Told = Now() };
+                return Task.CompletedTask;
+            });
         }
+
+        private static double Now() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+
+        /// <summary>A research's first event: from its stamp until its save ended, and until its watchers were told.</summary>
+        public (double Saved, double Told)? First(string id) =>
+            _first.TryGetValue(id, out var f) && f.Told > 0 ? (f.Saved - f.Stamped, f.Told - f.Stamped) : null;
 
         public int Count(string id) => _stamps.TryGetValue(id, out var s) ? s.Count : 0;
 

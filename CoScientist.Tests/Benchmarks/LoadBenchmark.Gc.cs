@@ -13,11 +13,13 @@ public static partial class LoadBenchmark
     private sealed class GcPauses : EventListener
     {
         private const int SuspendForGc = 1, SuspendForGcPrep = 6;
-        private readonly ConcurrentQueue<(DateTime At, double Ms, int Generation, double StoppingMs)> _pauses = new();
+        private readonly ConcurrentQueue<(DateTime At, double Ms, int Generation, double StoppingMs, double PromotedMb, long Pinned)> _pauses = new();
         private DateTime? _suspended;
         private double _stopping;
         private bool _forGc;
         private int _generation = -1;
+        private double _promotedMb;
+        private long _pinned;
         private DateTime _from = DateTime.MaxValue;
         // The runtime's allocation sample (one event per ~100 KB allocated) by type: what fills the young generation.
         private readonly ConcurrentDictionary<string, long> _allocated = new();
@@ -48,12 +50,17 @@ public static partial class LoadBenchmark
                     _forGc = Convert.ToInt32(Payload(e, "Reason") ?? 0) is SuspendForGc or SuspendForGcPrep;
                     _stopping = 0;
                     break;
+                case { } name when name.StartsWith("GCHeapStats", StringComparison.Ordinal):
+                    // What the collection kept (promoted out of the generations it collected) and the objects it could not move.
+                    _promotedMb = (Convert.ToInt64(Payload(e, "TotalPromotedSize0") ?? 0L) + Convert.ToInt64(Payload(e, "TotalPromotedSize1") ?? 0L)) / 1e6;
+                    _pinned = Convert.ToInt64(Payload(e, "PinnedObjectCount") ?? 0L);
+                    break;
                 case { } name when name.StartsWith("GCSuspendEEEnd", StringComparison.Ordinal):
                     if (_suspended is { } began) _stopping = (e.TimeStamp - began).TotalMilliseconds;
                     break;
                 case { } name when name.StartsWith("GCRestartEEEnd", StringComparison.Ordinal):
                     if (_suspended is { } at && _forGc && at >= _from)
-                        _pauses.Enqueue((at.ToUniversalTime(), (e.TimeStamp - at).TotalMilliseconds, _generation, _stopping));
+                        _pauses.Enqueue((at.ToUniversalTime(), (e.TimeStamp - at).TotalMilliseconds, _generation, _stopping, _promotedMb, _pinned));
                     _suspended = null;
                     break;
             }
@@ -80,9 +87,10 @@ public static partial class LoadBenchmark
             var longest = pauses.MaxBy(p => p.Ms);
             var early = pauses.Where(p => p.At < _from.ToUniversalTime() + firstSeconds).ToList();
             return $"{pauses.Count} pauses, {pauses.Sum(p => p.Ms):F0} ms in all ({pauses.Sum(p => p.StoppingMs):F0} ms of it stopping the threads), " +
-                   $"the longest {longest.Ms:F0} ms (gen {longest.Generation}, {longest.StoppingMs:F0} ms stopping the threads) " +
+                   $"the longest {longest.Ms:F0} ms (gen {longest.Generation}, {longest.StoppingMs:F0} ms stopping the threads, {longest.PromotedMb:F1} MB kept, {longest.Pinned} pinned) " +
                    $"{(longest.At - _from.ToUniversalTime()).TotalSeconds:F0} s after the start, {pauses.Count(p => p.Ms >= 100)} of 100 ms or more; " +
-                   $"in the first {firstSeconds.TotalSeconds:F0} s: {early.Sum(p => p.Ms):F0} ms, the longest {(early.Count > 0 ? early.Max(p => p.Ms) : 0):F0} ms";
+                   $"in the first {firstSeconds.TotalSeconds:F0} s: {early.Sum(p => p.Ms):F0} ms, the longest {(early.Count > 0 ? early.Max(p => p.Ms) : 0):F0} ms; " +
+                   $"kept per collection p50 {pauses.Select(p => p.PromotedMb).Order().ElementAt(pauses.Count / 2):F1} MB";
         }
     }
 }

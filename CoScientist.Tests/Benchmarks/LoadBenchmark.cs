@@ -147,6 +147,11 @@ public static partial class LoadBenchmark
                 var sorted = g.Select(d => d.Delay).Order().ToList();
                 return $"#{g.Key + 1} {Percentile(sorted, 0.5):F0} / {Percentile(sorted, 0.95):F0} ms";
             })));
+        var firsts = watchedRuns.Select(r => (Split: stamps.First(r.ResearchId), Dom: stamps.Delays(r.ResearchId, r.Dom, r.Arrived).FirstOrDefault(d => d.Index == 0))).ToList();
+        string P(IEnumerable<double> values) { var v = values.Order().ToList(); return $"{Percentile(v, 0.5):F0} / {Percentile(v, 0.95):F0} ms"; }
+        var told = firsts.Where(f => f.Split is not null).ToList();
+        Console.WriteLine($"    #1 split, p50 / p95 over {told.Count} pages: saved {P(told.Select(f => f.Split!.Value.Saved))}, watchers told {P(told.Select(f => f.Split!.Value.Told))}, " +
+                          $"render batch at the page {P(told.Select(f => f.Dom.Server))}, shown {P(told.Select(f => f.Dom.Delay))} after the event");
         Console.WriteLine($"    process CPU {cpu.TotalSeconds:F1} s over {elapsed.TotalSeconds:F1} s wall = {cpu / elapsed:F2} cores (app and fake OpenRouter; Chromium not counted); " +
                           $"of which the embedding model's thread {modelSeconds:F1} s ({embedded} embeddings); " +
                           $"peak working set {process.PeakWorkingSet64 / 1024 / 1024} MB; GC pauses {pauses.TotalMilliseconds:F0} ms in total");
