@@ -61,8 +61,11 @@ public static partial class LoadBenchmark
         await context.AddInitScriptAsync(PageProbe);
         var page = await context.NewPageAsync();
         var errors = new List<string>();
-        page.PageError += (_, error) => errors.Add(error);
-        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+        var started = false;
+        // Each error's last line says which page and when, for the report (its first line names the kind).
+        void Error(string text) => errors.Add($"{text}\n@ page {index}, {(started ? "after" : "before")} the start");
+        page.PageError += (_, error) => Error(error);
+        page.Console += (_, message) => { if (message.Type == "error") Error(message.Text); };
         page.SetDefaultTimeout(120_000);
         // Chromium's own account of the page's main thread (script, style, layout, all tasks), read at the end.
         var devTools = await context.NewCDPSessionAsync(page);
@@ -72,6 +75,7 @@ public static partial class LoadBenchmark
         await page.GetByTestId("research-goal").FillAsync($"{Goal} ({index})");
         opened.SetResult(opening.Elapsed);
         await go;
+        started = true;
         await page.GetByTestId("run-cycle").ClickAsync();
         try
         {

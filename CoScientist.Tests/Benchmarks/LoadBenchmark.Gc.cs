@@ -13,7 +13,9 @@ public static partial class LoadBenchmark
     private sealed class GcPauses : EventListener
     {
         private const int SuspendForGc = 1, SuspendForGcPrep = 6;
-        private readonly ConcurrentQueue<(DateTime At, double Ms, int Generation, double StoppingMs, double PromotedMb, long Pinned)> _pauses = new();
+        private readonly ConcurrentQueue<(DateTime At, double Ms, int Generation, double StoppingMs, double PromotedMb, long Pinned, string Thread)> _pauses = new();
+        // The thread a collection ran on: with workstation GC, the one whose allocation triggered it, at that thread's priority.
+        private string _thread = "?";
         private DateTime? _suspended;
         private double _stopping;
         private bool _forGc;
@@ -44,6 +46,7 @@ public static partial class LoadBenchmark
                     break;
                 case { } name when name.StartsWith("GCStart", StringComparison.Ordinal):
                     _generation = Convert.ToInt32(Payload(e, "Depth") ?? -1);
+                    _thread = ThreadName(e.OSThreadId);
                     break;
                 case { } name when name.StartsWith("GCSuspendEEBegin", StringComparison.Ordinal):
                     _suspended = e.TimeStamp;
@@ -60,9 +63,24 @@ public static partial class LoadBenchmark
                     break;
                 case { } name when name.StartsWith("GCRestartEEEnd", StringComparison.Ordinal):
                     if (_suspended is { } at && _forGc && at >= _from)
-                        _pauses.Enqueue((at.ToUniversalTime(), (e.TimeStamp - at).TotalMilliseconds, _generation, _stopping, _promotedMb, _pinned));
+                        _pauses.Enqueue((at.ToUniversalTime(), (e.TimeStamp - at).TotalMilliseconds, _generation, _stopping, _promotedMb, _pinned, _thread));
                     _suspended = null;
                     break;
+            }
+        }
+
+        /// <summary>The thread's name and nice value, from /proc ("?" off Linux or once the thread is gone).</summary>
+        private static string ThreadName(long id)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/self/task/{id}/stat");
+                var nice = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16];
+                return $"{File.ReadAllText($"/proc/self/task/{id}/comm").TrimEnd('\n')} (nice {nice})";
+            }
+            catch (IOException)
+            {
+                return "?";
             }
         }
 
@@ -87,10 +105,23 @@ public static partial class LoadBenchmark
             var longest = pauses.MaxBy(p => p.Ms);
             var early = pauses.Where(p => p.At < _from.ToUniversalTime() + firstSeconds).ToList();
             return $"{pauses.Count} pauses, {pauses.Sum(p => p.Ms):F0} ms in all ({pauses.Sum(p => p.StoppingMs):F0} ms of it stopping the threads), " +
-                   $"the longest {longest.Ms:F0} ms (gen {longest.Generation}, {longest.StoppingMs:F0} ms stopping the threads, {longest.PromotedMb:F1} MB kept, {longest.Pinned} pinned) " +
+                   $"the longest {longest.Ms:F0} ms (gen {longest.Generation}, {longest.StoppingMs:F0} ms stopping the threads, {longest.PromotedMb:F1} MB kept, {longest.Pinned} pinned, on {longest.Thread}) " +
                    $"{(longest.At - _from.ToUniversalTime()).TotalSeconds:F0} s after the start, {pauses.Count(p => p.Ms >= 100)} of 100 ms or more; " +
                    $"in the first {firstSeconds.TotalSeconds:F0} s: {early.Sum(p => p.Ms):F0} ms, the longest {(early.Count > 0 ? early.Max(p => p.Ms) : 0):F0} ms; " +
-                   $"kept per collection p50 {pauses.Select(p => p.PromotedMb).Order().ElementAt(pauses.Count / 2):F1} MB";
+                   $"kept per collection p50 {pauses.Select(p => p.PromotedMb).Order().ElementAt(pauses.Count / 2):F1} MB; " +
+                   "by thread: " + string.Join(", ", pauses.GroupBy(p => p.Thread)
+                       .OrderByDescending(g => g.Sum(p => p.Ms)).Select(g => $"{g.Key} {g.Count()} ({g.Sum(p => p.Ms):F0} ms, longest {g.Max(p => p.Ms):F0})")) +
+                   $"; heap after the last collection {Heap()}";
+        }
+
+        private static string GcSettingsText => (System.Runtime.GCSettings.IsServerGC ? "server" : "workstation") + " GC, " + System.Runtime.GCSettings.LatencyMode;
+
+        /// <summary>The managed heap by generation after the last collection: how much an ephemeral collection must look through.</summary>
+        private static string Heap()
+        {
+            var info = GC.GetGCMemoryInfo();
+            var generations = info.GenerationInfo.ToArray();
+            return $"{info.HeapSizeBytes / 1e6:F0} MB (" + string.Join(", ", generations.Select((g, i) => $"{(i switch { 3 => "large", 4 => "pinned", _ => $"gen {i}" })} {g.SizeAfterBytes / 1e6:F0}")) + $"), {GcSettingsText}";
         }
     }
 }

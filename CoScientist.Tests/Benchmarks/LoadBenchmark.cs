@@ -130,7 +130,8 @@ public static partial class LoadBenchmark
         var messagesOut = watchedRuns.Sum(r => r.MessagesOut);
         var pageErrors = watchedRuns.SelectMany(r => r.Errors).ToList();
         foreach (var kind in pageErrors.GroupBy(e => e.Split('\n')[0]).OrderByDescending(g => g.Count()))
-            Console.WriteLine($"    page error x{kind.Count()}: {kind.Key[..Math.Min(400, kind.Key.Length)]}");
+            Console.WriteLine($"    page error x{kind.Count()}: {kind.Key[..Math.Min(400, kind.Key.Length)]} (" +
+                              string.Join(", ", kind.Select(e => e[(e.LastIndexOf("\n@ ", StringComparison.Ordinal) + 3)..]).GroupBy(w => w).Select(w => $"{w.Key} x{w.Count()}")) + ")");
         Console.WriteLine($"  {sessions} sessions ({watched} in Chromium, opened together before the start: ready in p50 {Percentile(openTimes, 0.5):F1} s, " +
                           $"max {openTimes[^1]:F1} s): all cycles done in {elapsed.TotalSeconds:F1} s after the start; " +
                           string.Join(", ", outcomes.GroupBy(o => o).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}")));

@@ -40,12 +40,6 @@ public class ObservedResearchStore : DispatchProxy
         }
     }
 
-    /// <summary>Forgets the calls finished so far, so <see cref="HasPendingCall"/> looks only at what comes next.</summary>
-    public void ForgetCalls()
-    {
-        while (_calls.Reader.TryRead(out _)) { }
-    }
-
     /// <summary>Whether a call to <paramref name="method"/> has finished and not been read yet.</summary>
     public bool HasPendingCall(string method)
     {

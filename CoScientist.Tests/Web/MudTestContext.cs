@@ -33,8 +33,7 @@ public abstract class MudTestContext : IAsyncLifetime
     protected BunitServiceProvider Services => Context.Services;
 
     /// <summary>The app's own services (Core and the session services) over the given settings, as Program.cs composes them.</summary>
-    /// <param name="more">Services that replace the app's, registered after them.</param>
-    protected void AddAppServices(IDictionary<string, string?> settings, ILoggerProvider? logs = null, Action<IServiceCollection>? more = null)
+    protected void AddAppServices(IDictionary<string, string?> settings, ILoggerProvider? logs = null)
     {
         settings.TryAdd("DATA_DIR", CoreHarness.NewDataDir());
         settings.TryAdd("literature:enabled", "false"); // the real sources are out of reach; literature tests use FakeLiteratureServer
@@ -49,7 +48,6 @@ public abstract class MudTestContext : IAsyncLifetime
         Services.AddSingleton<MiniLmEmbeddingModel>(CoreHarness.SharedEmbeddings);
         Services.AddSingleton<IEmbeddingModel>(CoreHarness.SharedEmbeddings);
         Services.AddCoScientistSessions();
-        more?.Invoke(Services);
         Render<MudBlazor.MudPopoverProvider>();
     }
 

@@ -1,7 +1,6 @@
 using Bunit;
 using CoScientist.Core.Research;
 using CoScientist.Web.Components.Pages.Research;
-using Microsoft.AspNetCore.Components;
 
 namespace CoScientist.Tests.Web;
 
@@ -11,23 +10,6 @@ namespace CoScientist.Tests.Web;
 /// </summary>
 public sealed class RenderCostTests : MudTestContext
 {
-    [Fact]
-    public void ANavigation_LeavesTheThemeUndrawn_WhileTheDarkModeToggleStillRedrawsIt()
-    {
-        var cut = Render<CoScientist.Web.Components.Layout.MainLayout>(p => p.Add(c => c.Body, (RenderFragment)(b => b.AddContent(0, "home"))));
-        var theme = cut.FindComponent<MudBlazor.MudThemeProvider>();
-        var drawn = theme.RenderCount;
-
-        // What the router does at a navigation: the layout again, with the next page as its body.
-        cut.Render(p => p.Add(c => c.Body, (RenderFragment)(b => b.AddContent(0, "research"))));
-
-        Assert.Contains("research", cut.Markup);
-        Assert.Equal(drawn, theme.RenderCount);
-        cut.Find("button[aria-label='Toggle dark theme']").Click();
-        Assert.True(cut.FindComponent<CoScientist.Web.Components.Layout.AppThemeProvider>().Instance.IsDarkMode);
-        Assert.True(theme.RenderCount > drawn);
-    }
-
     [Fact]
     public void AStepsProgress_LeavesTheHypothesisCardsUndrawn()
     {

@@ -2,11 +2,9 @@ using Bunit;
 using CoScientist.Core;
 using CoScientist.Core.Embeddings;
 using CoScientist.Core.Research;
-using CoScientist.Core.Storage;
 using CoScientist.Tests.Fakes;
 using CoScientist.Web.Components.Pages.Research;
 using CoScientist.Web.Session;
-using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -25,8 +23,7 @@ public sealed class ResearchPageTests : MudTestContext
         await _server.DisposeAsync();
     }
 
-    /// <param name="more">Services that replace the app's, registered after them.</param>
-    private IRenderedComponent<ResearchPage> RenderPage(string? key = FakeOpenRouterServer.ValidKey, Action<IServiceCollection>? more = null)
+    private IRenderedComponent<ResearchPage> RenderPage(string? key = FakeOpenRouterServer.ValidKey)
     {
         AddAppServices(new Dictionary<string, string?>
         {
@@ -34,7 +31,7 @@ public sealed class ResearchPageTests : MudTestContext
             ["OPENROUTER_API_KEY"] = key,
             ["num_hypotheses"] = "3",
             ["example_goals:0"] = "Explain antibiotic resistance",
-        }, more: more);
+        });
         return Render<ResearchPage>();
     }
 
@@ -69,33 +66,6 @@ public sealed class ResearchPageTests : MudTestContext
     }
 
     private static int ModelItemRenders(IRenderedComponent<ResearchPage> page) => page.FindComponents<MudSelectItem<string>>()[0].RenderCount;
-
-    [Fact]
-    public void TheAddressANewResearchGetsAtItsStart_DoesNotOpenItAgain()
-    {
-        ObservedResearchStore? observer = null;
-        var cut = RenderPage(more: services => services.AddSingleton<IResearchStore>(sp =>
-        {
-            var (store, observed) = ObservedResearchStore.Around(ActivatorUtilities.CreateInstance<SqliteResearchStore>(sp));
-            observer = observed;
-            return store;
-        }));
-        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=run-cycle]").HasAttribute("disabled")));
-        cut.Find("[data-testid=example-goals] .mud-chip").Click();
-        cut.Find("[data-testid=run-cycle]").Click();
-        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=my-research-item]"))); // the start's own reading of the lists
-        var research = Services.GetRequiredService<ResearchSession>().Research.Id;
-        Assert.EndsWith("/r/" + research, Services.GetRequiredService<NavigationManager>().Uri);
-        observer!.ForgetCalls();
-
-        // What the router does with that address: the page again, with the research's id.
-        cut.Render(p => p.Add(c => c.Id, research));
-
-        Assert.False(observer.HasPendingCall(nameof(IResearchStore.ListByOwnerAsync)), "the list of research was read again");
-        Assert.False(observer.HasPendingCall(nameof(IResearchStore.ListExamplesAsync)), "the examples were read again");
-        Assert.Contains(cut.Find("[data-testid=cycle-status]").GetAttribute("data-state"), new[] { "running", "completed" });
-        Assert.Equal(research, cut.Find("[data-testid=my-research-item]").GetAttribute("data-research-id"));
-    }
 
     [Fact]
     public async Task APageThatCannotDrawForAWhile_DoesNotHoldUpTheCycleItShows()
