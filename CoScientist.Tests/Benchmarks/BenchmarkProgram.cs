@@ -15,7 +15,7 @@ namespace CoScientist.Tests.Benchmarks;
 /// <summary>
 /// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them); `crash` also exits 1 when
 /// one of its three facts fails in a round.
-/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N] [--warm-up N]|crash]
+/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N] [--warm-up N] [--ramp-seconds S]|crash [--rounds N]]
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -23,7 +23,7 @@ public static class BenchmarkProgram
     {
         if (args.Length == 0 || args[0] != "benchmark")
         {
-            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N] [--warm-up N]|crash]");
+            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N] [--warm-up N] [--ramp-seconds S]|crash [--rounds N]]");
             return 2;
         }
         var which = args.Length > 1 ? args[1] : "all";
@@ -54,8 +54,13 @@ public static class BenchmarkProgram
         if (which is "all" or "load")
             await LoadBenchmark.RunAsync(args);
         if (which is "all" or "crash")
-            if (!await CrashBenchmark.RunAsync())
+        {
+            // --rounds N for a quicker check (each round waits out the four-minute settlement window); ten by default.
+            var at = Array.IndexOf(args, "--rounds");
+            var rounds = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 10;
+            if (!await CrashBenchmark.RunAsync(rounds))
                 return 1;
+        }
         if (which is "all" or "references")
             await ReferenceBenchmark.RunAsync(live: args.Contains("--live"));
         return 0;
