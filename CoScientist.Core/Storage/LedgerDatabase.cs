@@ -15,9 +15,9 @@ internal abstract class LedgerDatabase
     /// <param name="flush">
     /// Whether each commit waits until it is on the disk. Either way a commit survives the process dying (a crash, a
     /// kill -9); without the flush a power cut or an operating-system crash may lose the last few. Rows whose loss
-    /// errs on the safe side (a settlement lost leaves its call counted at its worst case) or costs nothing (a cycle's
-    /// row, a readiness probe) are written without it; a reservation, which must be on the disk before its call is
-    /// made, and the kill switch are written with it.
+    /// errs on the safe side (a settlement lost leaves its call counted at its worst case) or costs no money (a cycle's
+    /// row, a visitor's start, a readiness probe) are written without it; a reservation, which must be on the disk before
+    /// its call is made, and the kill switch are written with it.
     /// </param>
     public abstract DbConnection Open(bool flush = true);
     public abstract void Migrate(ILogger logger);

@@ -141,7 +141,8 @@ public static partial class LoadBenchmark
                         }
                 }
                 if (save is not null) await save(e);
-                if (stamps.TryPeek(out var first) && _first.TryAdd(live.Id, (first.T, Now(), 0))) { }
+                if (stamps.TryPeek(out var first))
+                    _first.TryAdd(live.Id, (first.T, Now(), 0)); // kept from the first stamped event's save only
             };
             // Subscribed when the research is created, so before any page: told first.
             live.Subscribe(() =>
