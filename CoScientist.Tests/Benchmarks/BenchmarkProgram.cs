@@ -14,16 +14,17 @@ namespace CoScientist.Tests.Benchmarks;
 
 /// <summary>
 /// Speed and cost numbers, printed rather than asserted (docs/benchmarks.md records them); `crash` also exits 1 when
-/// one of its three facts fails in a round.
-/// Run: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N] [--warm-up N] [--ramp-seconds S]|crash [--rounds N]]
+/// one of its three facts fails in a round. Run as <see cref="Usage"/> says.
 /// </summary>
 public static class BenchmarkProgram
 {
+    private const string Usage = "dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N] [--warm-up N] [--ramp-seconds S]|crash [--rounds N]]";
+
     public static async Task<int> Main(string[] args)
     {
         if (args.Length == 0 || args[0] != "benchmark")
         {
-            Console.WriteLine("Usage: dotnet run --project CoScientist.Tests -c Release -- benchmark [parallelism|cap|estimate|coldstart|store|persistence|postgres|literature|references [--live]|tournament|redis|render|load [--sessions N] [--watched N] [--warm-up N] [--ramp-seconds S]|crash [--rounds N]]");
+            Console.WriteLine("Usage: " + Usage);
             return 2;
         }
         var which = args.Length > 1 ? args[1] : "all";
@@ -56,14 +57,19 @@ public static class BenchmarkProgram
         if (which is "all" or "crash")
         {
             // --rounds N for a quicker check (each round waits out the four-minute settlement window); ten by default.
-            var at = Array.IndexOf(args, "--rounds");
-            var rounds = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 10;
-            if (!await CrashBenchmark.RunAsync(rounds))
+            if (!await CrashBenchmark.RunAsync(int.Parse(Option(args, "--rounds", "10"), System.Globalization.CultureInfo.InvariantCulture)))
                 return 1;
         }
         if (which is "all" or "references")
             await ReferenceBenchmark.RunAsync(live: args.Contains("--live"));
         return 0;
+    }
+
+    /// <summary>The value after <paramref name="name"/> on the command line, or <paramref name="fallback"/>.</summary>
+    internal static string Option(string[] args, string name, string fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
     /// <summary>100 sessions start cycles at once against a small daily cap: how much is charged past it.</summary>

@@ -41,8 +41,10 @@ public static partial class LoadBenchmark
             {
                 case { } name when name.StartsWith("GCAllocationTick", StringComparison.Ordinal):
                     if (e.TimeStamp >= _from && Payload(e, "TypeName") is string type)
-                        _allocated.AddOrUpdate(type, Convert.ToInt64(Payload(e, "AllocationAmount64") ?? Payload(e, "AllocationAmount") ?? 0L),
-                            (_, sum) => sum + Convert.ToInt64(Payload(e, "AllocationAmount64") ?? Payload(e, "AllocationAmount") ?? 0L));
+                    {
+                        var bytes = Convert.ToInt64(Payload(e, "AllocationAmount64") ?? Payload(e, "AllocationAmount") ?? 0L);
+                        _allocated.AddOrUpdate(type, bytes, (_, sum) => sum + bytes);
+                    }
                     break;
                 case { } name when name.StartsWith("GCStart", StringComparison.Ordinal):
                     _generation = Convert.ToInt32(Payload(e, "Depth") ?? -1);

@@ -34,23 +34,17 @@ public static partial class LoadBenchmark
 
     public static async Task RunAsync(string[] args)
     {
-        var sizes = Option(args, "--sessions", "200").Split(',').Select(int.Parse).ToList();
-        var watched = int.Parse(Option(args, "--watched", "20"), CultureInfo.InvariantCulture);
-        var hypotheses = Option(args, "--hypotheses", "3");
-        var warmUp = int.Parse(Option(args, "--warm-up", "20"), CultureInfo.InvariantCulture);
-        var latency = TimeSpan.FromMilliseconds(int.Parse(Option(args, "--latency-ms", "1000"), CultureInfo.InvariantCulture));
-        var ramp = TimeSpan.FromSeconds(double.Parse(Option(args, "--ramp-seconds", "0"), CultureInfo.InvariantCulture));
+        var sizes = BenchmarkProgram.Option(args, "--sessions", "200").Split(',').Select(int.Parse).ToList();
+        var watched = int.Parse(BenchmarkProgram.Option(args, "--watched", "20"), CultureInfo.InvariantCulture);
+        var hypotheses = BenchmarkProgram.Option(args, "--hypotheses", "3");
+        var warmUp = int.Parse(BenchmarkProgram.Option(args, "--warm-up", "20"), CultureInfo.InvariantCulture);
+        var latency = TimeSpan.FromMilliseconds(int.Parse(BenchmarkProgram.Option(args, "--latency-ms", "1000"), CultureInfo.InvariantCulture));
+        var ramp = TimeSpan.FromSeconds(double.Parse(BenchmarkProgram.Option(args, "--ramp-seconds", "0"), CultureInfo.InvariantCulture));
         Console.WriteLine($"Many visitors at once: one cycle (N={hypotheses}) in each session, " +
                           (ramp > TimeSpan.Zero ? $"started one after another over {ramp.TotalSeconds:0} s" : "all started at the same moment") +
                           $", fake OpenRouter at {latency.TotalMilliseconds:0} ms a call, {Environment.ProcessorCount} cores");
         foreach (var sessions in sizes)
             await RunOnceAsync(sessions, Math.Min(watched, sessions), warmUp, hypotheses, latency, ramp);
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
     private static async Task RunOnceAsync(int sessions, int watched, int warmUp, string hypotheses, TimeSpan latency, TimeSpan ramp)
