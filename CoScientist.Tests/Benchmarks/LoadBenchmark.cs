@@ -25,7 +25,7 @@ namespace CoScientist.Tests.Benchmarks;
 /// one after another over <c>--ramp-seconds</c> (the watched ones spread evenly among them), every cycle still running
 /// when the last starts.
 /// Reports the time from a step event on the server to the change in a page's DOM, the process's CPU, memory and GC
-/// pauses, the circuits' message rate, and errors.
+/// pauses, the circuits' message rate and the events they handled, and errors.
 /// Run: benchmark load [--sessions 200[,400,...]] [--watched 20] [--warm-up 20] [--hypotheses 3] [--latency-ms 1000] [--ramp-seconds 0]
 /// </summary>
 public static partial class LoadBenchmark
@@ -94,6 +94,7 @@ public static partial class LoadBenchmark
 
         using var probe = new ServerProbe();
         using var collections = new GcPauses();
+        using var activities = new CircuitActivities();
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var pausesBefore = GC.GetTotalPauseDuration();
@@ -104,6 +105,7 @@ public static partial class LoadBenchmark
 
         Console.WriteLine($"  {watched} pages ready; {sessions} cycles start now" + (ramp > TimeSpan.Zero ? $", one after another over {ramp.TotalSeconds:0} s" : ""));
         collections.CountFrom(DateTime.UtcNow);
+        activities.CountFrom(DateTime.UtcNow);
         go.SetResult();
         var driven = Enumerable.Range(0, sessions).Where(place => place % every != 0 || place / every >= watched)
             .Select(place => DriveAsync(factory.Services, StartOf(place))).ToList();
@@ -156,6 +158,7 @@ public static partial class LoadBenchmark
         Console.WriteLine($"    server: {probe.Summary()}");
         Console.WriteLine($"    GC: {collections.Summary(TimeSpan.FromSeconds(15))}");
         Console.WriteLine($"    allocated: {collections.Allocations(12)}");
+        Console.WriteLine($"    what the circuits handled for their pages (to each handler's end): {activities.Summary()}");
         Console.WriteLine($"    circuit messages: {messagesIn} to the {watched} pages ({messagesIn / elapsed.TotalSeconds:F0}/s), {messagesOut} from them ({messagesOut / elapsed.TotalSeconds:F0}/s)");
         Console.WriteLine($"    cycle time: {Durations(watchedRuns.Select(r => r.Report))} watched, {Durations(drivenOutcomes.Select(d => d.Report))} driven in process");
         Console.WriteLine($"    errors: {errors.Count} logged at Error or above, {pageErrors.Count} in pages, " +
