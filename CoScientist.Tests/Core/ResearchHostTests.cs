@@ -74,7 +74,8 @@ public sealed class ResearchHostTests : IAsyncLifetime
     [Fact]
     public async Task ACycleStarts_WhileTheEmbeddingModelIsBusyWithOtherResearch()
     {
-        var model = new HeldEmbeddings();
+        var model = new CountingEmbeddings(CoreHarness.SharedEmbeddings);
+        model.Hold();
         await using var services = CoreHarness.Create(_server, new Dictionary<string, string?> { ["num_hypotheses"] = "2", ["evolutions_per_cycle"] = "1" },
             more: s => s.AddSingleton<IEmbeddingModel>(model));
         var host = services.GetRequiredService<ResearchHost>();
@@ -86,7 +87,7 @@ public sealed class ResearchHostTests : IAsyncLifetime
 
         Assert.True(admitted.IsAdmitted, admitted.InputError);
         Assert.Equal(0, model.Calls);
-        model.Open();
+        model.Release();
         _server.Release();
         await research.Run;
         Assert.Equal(ResearchStatus.Completed, research.Status);
@@ -95,8 +96,7 @@ public sealed class ResearchHostTests : IAsyncLifetime
     [Fact]
     public async Task SharedResearchAndExamplesOnASimilarGoal_AreFound_EachGoalEmbeddedOnce()
     {
-        var model = new HeldEmbeddings();
-        model.Open();
+        var model = new CountingEmbeddings(CoreHarness.SharedEmbeddings);
         await using var services = CoreHarness.Create(_server, new Dictionary<string, string?> { ["num_hypotheses"] = "2", ["evolutions_per_cycle"] = "1" },
             more: s => s.AddSingleton<IEmbeddingModel>(model));
         var host = services.GetRequiredService<ResearchHost>();
@@ -115,36 +115,17 @@ public sealed class ResearchHostTests : IAsyncLifetime
         // Shared research has its goal embedded as it is shared, so a visitor stopped by a limit later waits for none of it.
         Assert.NotNull(await host.ShareAsync(shared));
         await Wait.UntilAsync(async () => (await host.Store.GetRecordAsync(shared.Id))!.GoalEmbedding is not null);
-        model.Reset();
+        var before = model.Calls;
 
         var found = await host.SimilarSharedAsync("How does antibiotic resistance arise in bacteria?");
-        var callsFirst = model.Calls;
+        var callsFirst = model.Calls - before;
         var again = await host.SimilarSharedAsync("How does antibiotic resistance arise in bacteria?");
 
         Assert.Equal(new[] { shared.Id, example.Id }.Order(), found.Select(f => f.Record.Id).Order());
         Assert.Equal(new[] { shared.Id, example.Id }.Order(), again.Select(f => f.Record.Id).Order());
         Assert.Equal(2, callsFirst); // the visitor's goal and the example's, made now
-        Assert.Equal(callsFirst + 1, model.Calls); // the example's is kept: only the visitor's goal again
+        Assert.Equal(before + callsFirst + 1, model.Calls); // the example's is kept: only the visitor's goal again
         Assert.NotNull((await host.Store.GetRecordAsync(example.Id))!.GoalEmbedding);
         Assert.Null((await host.Store.GetRecordAsync(other.Id))!.GoalEmbedding);
-    }
-
-    /// <summary>The real model, behind a gate the test opens, counting the goals and hypotheses it is asked for.</summary>
-    private sealed class HeldEmbeddings : IEmbeddingModel
-    {
-        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _calls;
-
-        public int Calls => Volatile.Read(ref _calls);
-        public int Dimensions => CoreHarness.SharedEmbeddings.Dimensions;
-        public void Open() => _open.TrySetResult();
-        public void Reset() => Interlocked.Exchange(ref _calls, 0);
-
-        public async Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref _calls);
-            await _open.Task.WaitAsync(cancellationToken);
-            return await CoreHarness.SharedEmbeddings.EmbedAsync(text, cancellationToken);
-        }
     }
 }

@@ -23,12 +23,14 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
     IEmbeddingModel embeddings, IOptions<LiteratureOptions> options) : IDisposable
 {
     /// <summary>
-    /// Papers' embeddings, by paper: searches are shared by every research, so are the vectors of what they found. The
+    /// Papers' and goals' embeddings: searches are shared by every research, so are the vectors of what they found. The
     /// model runs one text at a time, and twenty research starting on the same goal must not embed the same fifty
-    /// abstracts twenty times.
+    /// abstracts twenty times, whether they start one after another (the cache) or at the same moment (<see cref="_embedding"/>).
     /// </summary>
     private readonly MemoryCache _vectors = new(new MemoryCacheOptions { SizeLimit = 20_000 });
     private static readonly MemoryCacheEntryOptions VectorEntry = new() { Size = 1, SlidingExpiration = TimeSpan.FromDays(1) };
+    /// <summary>The embeddings being made now, by key: a search that needs one already under way waits for it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<float[]>>> _embedding = new();
 
     public const int MaxQueries = 3;
     /// <summary>
@@ -87,7 +89,7 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
             .Where(p => !known.Any(k => PaperIdentity.Same(k.Paper, p)))
             .ToList();
         if (fresh.Count == 0) return new LiteratureSearch([], sources);
-        var target = await embeddings.EmbedAsync(goal, cancellationToken);
+        var target = await VectorAsync("goal|" + goal, goal, cancellationToken);
         var scored = new List<ResearchPaper>(fresh.Count);
         foreach (var p in fresh)
         {
@@ -109,14 +111,46 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
         return vectors;
     }
 
-    private async Task<float[]> VectorAsync(ResearchPaper paper, CancellationToken cancellationToken)
+    private Task<float[]> VectorAsync(ResearchPaper paper, CancellationToken cancellationToken)
     {
         var text = paper.Describe();
-        var key = paper.Paper.Key + "|" + text.Length;
-        if (_vectors.TryGetValue(key, out float[]? vector) && vector is not null) return vector;
-        vector = await embeddings.EmbedAsync(text, cancellationToken);
-        _vectors.Set(key, vector, VectorEntry);
-        return vector;
+        return VectorAsync(paper.Paper.Key + "|" + text.Length, text, cancellationToken);
+    }
+
+    /// <summary>
+    /// The text's vector: kept, being made for another search (then waited for), or made now. A search cancelled while it
+    /// waits stops waiting; one cancelled while making it stops, and a search still waiting for it makes it again.
+    /// </summary>
+    private async Task<float[]> VectorAsync(string key, string text, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_vectors.TryGetValue(key, out float[]? vector) && vector is not null) return vector;
+            // Lazy: the embedding starts once its entry is in the dictionary, so the entry is there until it ends.
+            var making = _embedding.GetOrAdd(key, k => new Lazy<Task<float[]>>(() => EmbedOnceAsync(k, text, cancellationToken)));
+            try
+            {
+                return await making.Value.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The search that was making it was cancelled; this one was not: it makes it itself.
+            }
+        }
+    }
+
+    private async Task<float[]> EmbedOnceAsync(string key, string text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var vector = await embeddings.EmbedAsync(text, cancellationToken);
+            _vectors.Set(key, vector, VectorEntry);
+            return vector;
+        }
+        finally
+        {
+            _embedding.TryRemove(key, out _);
+        }
     }
 
     public void Dispose() => _vectors.Dispose();
