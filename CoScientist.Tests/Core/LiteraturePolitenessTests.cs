@@ -1,7 +1,7 @@
 using CoScientist.Core.Agents.Literature;
 using CoScientist.Core.Embeddings;
-using CoScientist.Core.Research;
 using CoScientist.Core.Literature;
+using CoScientist.Core.Research;
 using CoScientist.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 

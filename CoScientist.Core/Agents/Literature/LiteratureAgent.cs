@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -30,7 +31,7 @@ public sealed class LiteratureAgent(StructuredLlm llm, ArxivClient arxiv, Europe
     private readonly MemoryCache _vectors = new(new MemoryCacheOptions { SizeLimit = 20_000 });
     private static readonly MemoryCacheEntryOptions VectorEntry = new() { Size = 1, SlidingExpiration = TimeSpan.FromDays(1) };
     /// <summary>The embeddings being made now, by key: a search that needs one already under way waits for it.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<float[]>>> _embedding = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<float[]>>> _embedding = new();
 
     public const int MaxQueries = 3;
     /// <summary>
