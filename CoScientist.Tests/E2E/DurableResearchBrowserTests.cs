@@ -34,14 +34,27 @@ public sealed class DurableResearchBrowserTests : IAsyncLifetime
         ["openrouter_initial_backoff_ms"] = "5",
     });
 
-    private static async Task RunCycleAsync(IPage page, string baseUrl, string goal)
+    private static async Task RunCycleAsync(IPage page, AppProcess app, string goal)
     {
-        await page.GotoAsync(baseUrl);
+        var errors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+        await page.GotoAsync(app.BaseUrl);
         var run = page.GetByTestId("run-cycle");
         await Assertions.Expect(run).ToBeEnabledAsync(new() { Timeout = 30_000 });
         await page.GetByTestId("research-goal").FillAsync(goal);
         await run.ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/r/[A-Za-z0-9_-]{22}$"), new() { Timeout = 30_000 });
+        try
+        {
+            await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/r/[A-Za-z0-9_-]{22}$"), new() { Timeout = 30_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            // Once in a full run the page stayed on its form, with no message, 30 s after the click: what the page and the
+            // server said then is what tells a lost click from a slow start.
+            var output = app.Output;
+            throw new InvalidOperationException($"The cycle did not start within 30 s. Page errors: [{string.Join(" | ", errors)}]. " +
+                                                $"The app's last output:\n{output[Math.Max(0, output.Length - 4000)..]}", e);
+        }
     }
 
     [Fact]
@@ -53,7 +66,7 @@ public sealed class DurableResearchBrowserTests : IAsyncLifetime
         string path;
         await using (var app = await StartAppAsync())
         {
-            await RunCycleAsync(page, app.BaseUrl, "Explain why some bacteria develop antibiotic resistance faster");
+            await RunCycleAsync(page, app, "Explain why some bacteria develop antibiotic resistance faster");
             await Assertions.Expect(page.GetByTestId("cycle-status")).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 120_000 });
             titles = await page.GetByTestId("hypothesis-title").AllTextContentsAsync();
             path = new Uri(page.Url).AbsolutePath;
@@ -78,7 +91,7 @@ public sealed class DurableResearchBrowserTests : IAsyncLifetime
         await using (var app = await StartAppAsync())
         {
             _openRouter.Latency = TimeSpan.FromMilliseconds(400);
-            await RunCycleAsync(page, app.BaseUrl, "Find ways to make lithium-ion batteries safer");
+            await RunCycleAsync(page, app, "Find ways to make lithium-ion batteries safer");
             path = new Uri(page.Url).AbsolutePath;
             // Generation is done (so its hypotheses are saved: the page hears of a step's end only after its items
             // were saved), the cycle is still running: pull the plug.
