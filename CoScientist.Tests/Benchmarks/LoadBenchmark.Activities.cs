@@ -13,7 +13,7 @@ public static partial class LoadBenchmark
     private sealed class CircuitActivities : IDisposable
     {
         private readonly ActivityListener _listener;
-        private readonly ConcurrentQueue<(string Kind, DateTime Start, double Ms)> _done = new();
+        private readonly ConcurrentQueue<(string Kind, double Ms)> _done = new();
         private DateTime _from = DateTime.MaxValue;
 
         public CircuitActivities()
@@ -31,7 +31,7 @@ public static partial class LoadBenchmark
                         _ => null,
                     };
                     if (kind is not null && activity.StartTimeUtc >= _from)
-                        _done.Enqueue((kind, activity.StartTimeUtc, activity.Duration.TotalMilliseconds));
+                        _done.Enqueue((kind, activity.Duration.TotalMilliseconds));
                 },
             };
             ActivitySource.AddActivityListener(_listener);
@@ -44,11 +44,8 @@ public static partial class LoadBenchmark
         {
             var done = _done.ToList();
             if (done.Count == 0) return "none";
-            return string.Join(", ", done.GroupBy(d => d.Kind).OrderByDescending(g => g.Count()).Select(g =>
-            {
-                var ms = g.Select(d => d.Ms).Order().ToList();
-                return $"{g.Key} x{g.Count()} (p50 {Percentile(ms, 0.5):F0} ms, p95 {Percentile(ms, 0.95):F0} ms)";
-            }));
+            return string.Join(", ", done.GroupBy(d => d.Kind).OrderByDescending(g => g.Count())
+                .Select(g => $"{g.Key} x{g.Count()} (p50 / p95 {P50P95(g.Select(d => d.Ms))})"));
         }
 
         public void Dispose() => _listener.Dispose();

@@ -110,7 +110,7 @@ public static partial class LoadBenchmark
                    $"the longest {longest.Ms:F0} ms (gen {longest.Generation}, {longest.StoppingMs:F0} ms stopping the threads, {longest.PromotedMb:F1} MB kept, {longest.Pinned} pinned, on {longest.Thread}) " +
                    $"{(longest.At - _from.ToUniversalTime()).TotalSeconds:F0} s after the start, {pauses.Count(p => p.Ms >= 100)} of 100 ms or more; " +
                    $"in the first {firstSeconds.TotalSeconds:F0} s: {early.Sum(p => p.Ms):F0} ms, the longest {(early.Count > 0 ? early.Max(p => p.Ms) : 0):F0} ms; " +
-                   $"kept per collection p50 {pauses.Select(p => p.PromotedMb).Order().ElementAt(pauses.Count / 2):F1} MB; " +
+                   $"kept per collection p50 {Percentile(pauses.Select(p => p.PromotedMb).Order().ToList(), 0.5):F1} MB; " +
                    "by thread: " + string.Join(", ", pauses.GroupBy(p => p.Thread)
                        .OrderByDescending(g => g.Sum(p => p.Ms)).Select(g => $"{g.Key} {g.Count()} ({g.Sum(p => p.Ms):F0} ms, longest {g.Max(p => p.Ms):F0})")) +
                    $"; heap after the last collection {Heap()}";

@@ -139,16 +139,11 @@ public static partial class LoadBenchmark
         Console.WriteLine("    p95 by step: " + string.Join(", ", byStep.GroupBy(d => d.Step).OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {Percentile(g.Select(d => d.Delay).Order().ToList(), 0.95):F0} ms ({g.Count()})")));
         Console.WriteLine("    p50 / p95 of each page's events in order (#1 its first step showing as running, then that step's progress): " + string.Join(", ", byStep.GroupBy(d => d.Index)
-            .OrderBy(g => g.Key).Take(6).Select(g =>
-            {
-                var sorted = g.Select(d => d.Delay).Order().ToList();
-                return $"#{g.Key + 1} {Percentile(sorted, 0.5):F0} / {Percentile(sorted, 0.95):F0} ms";
-            })));
+            .OrderBy(g => g.Key).Take(6).Select(g => $"#{g.Key + 1} {P50P95(g.Select(d => d.Delay))}")));
         var firsts = watchedRuns.Select(r => (Split: stamps.First(r.ResearchId), Dom: stamps.Delays(r.ResearchId, r.Dom, r.Arrived).FirstOrDefault(d => d.Index == 0))).ToList();
-        string P(IEnumerable<double> values) { var v = values.Order().ToList(); return $"{Percentile(v, 0.5):F0} / {Percentile(v, 0.95):F0} ms"; }
         var told = firsts.Where(f => f.Split is not null).ToList();
-        Console.WriteLine($"    #1 split, p50 / p95 over {told.Count} pages: saved {P(told.Select(f => f.Split!.Value.Saved))}, watchers told {P(told.Select(f => f.Split!.Value.Told))}, " +
-                          $"render batch at the page {P(told.Select(f => f.Dom.Server))}, shown {P(told.Select(f => f.Dom.Delay))} after the event");
+        Console.WriteLine($"    #1 split, p50 / p95 over {told.Count} pages: saved {P50P95(told.Select(f => f.Split!.Value.Saved))}, watchers told {P50P95(told.Select(f => f.Split!.Value.Told))}, " +
+                          $"render batch at the page {P50P95(told.Select(f => f.Dom.Server))}, shown {P50P95(told.Select(f => f.Dom.Delay))} after the event");
         Console.WriteLine($"    process CPU {cpu.TotalSeconds:F1} s over {elapsed.TotalSeconds:F1} s wall = {cpu / elapsed:F2} cores (app and fake OpenRouter; Chromium not counted); " +
                           $"of which the embedding model's thread {modelSeconds:F1} s ({embedded} embeddings); " +
                           $"peak working set {process.PeakWorkingSet64 / 1024 / 1024} MB; GC pauses {pauses.TotalMilliseconds:F0} ms in total");
@@ -221,6 +216,13 @@ public static partial class LoadBenchmark
         var steps = done.SelectMany(r => r.Steps).GroupBy(s => s.Step)
             .Select(g => $"{g.Key} {g.Average(s => s.Elapsed.TotalSeconds):F0}");
         return $"p50 {Percentile(cycles, 0.5):F0} s, max {cycles[^1]:F0} s (steps, mean s: {string.Join(", ", steps)})";
+    }
+
+    /// <summary>"p50 / p95 ms" of unsorted values, as the report's per-event and per-kind lines print them.</summary>
+    private static string P50P95(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return $"{Percentile(sorted, 0.5):F0} / {Percentile(sorted, 0.95):F0} ms";
     }
 
     private static double Percentile(List<double> sorted, double p) =>
