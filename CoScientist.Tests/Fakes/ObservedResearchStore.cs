@@ -49,6 +49,14 @@ public class ObservedResearchStore : DispatchProxy
         return pending.Any(c => c.Method == method);
     }
 
+    /// <summary>The methods of every finished call not read yet, in order; they count as read.</summary>
+    public IReadOnlyList<string> TakeCalls()
+    {
+        var methods = new List<string>();
+        while (_calls.Reader.TryRead(out var call)) methods.Add(call.Method);
+        return methods;
+    }
+
     protected override object? Invoke(MethodInfo? method, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(method);

@@ -33,7 +33,8 @@ public abstract class MudTestContext : IAsyncLifetime
     protected BunitServiceProvider Services => Context.Services;
 
     /// <summary>The app's own services (Core and the session services) over the given settings, as Program.cs composes them.</summary>
-    protected void AddAppServices(IDictionary<string, string?> settings, ILoggerProvider? logs = null)
+    /// <param name="replace">Changes to the app's services (a store seen through a proxy, say), made before they freeze.</param>
+    protected void AddAppServices(IDictionary<string, string?> settings, ILoggerProvider? logs = null, Action<IServiceCollection>? replace = null)
     {
         settings.TryAdd("DATA_DIR", CoreHarness.NewDataDir());
         settings.TryAdd("literature:enabled", "false"); // the real sources are out of reach; literature tests use FakeLiteratureServer
@@ -48,6 +49,7 @@ public abstract class MudTestContext : IAsyncLifetime
         Services.AddSingleton<MiniLmEmbeddingModel>(CoreHarness.SharedEmbeddings);
         Services.AddSingleton<IEmbeddingModel>(CoreHarness.SharedEmbeddings);
         Services.AddCoScientistSessions();
+        replace?.Invoke(Services);
         Render<MudBlazor.MudPopoverProvider>();
     }
 
