@@ -6,8 +6,8 @@ using CoScientist.Core.Storage;
 using CoScientist.Tests.Fakes;
 using CoScientist.Web.Components.Pages.Research;
 using CoScientist.Web.Session;
-using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
@@ -72,7 +72,7 @@ public sealed class ResearchPageTests : MudTestContext
             var session = Services.GetRequiredService<ResearchSession>();
             var address = Services.GetRequiredService<NavigationManager>().Uri;
             Assert.EndsWith("/r/" + session.Research.Id, address);
-            // The start read the owner's list once, for the research it added (and once before, for the same goal's).
+            // The start put its research in the owner's list; what it read until now is not counted.
             cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=my-research-item]")));
             observer.TakeCalls();
 
