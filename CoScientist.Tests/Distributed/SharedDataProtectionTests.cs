@@ -19,6 +19,7 @@ public sealed class SharedDataProtectionTests : IAsyncLifetime
 {
     private const string Purpose = "CoScientist.Tests.SharedDataProtection";
     private readonly List<IDisposable> _owned = [];
+    private readonly List<DirectoryInfo> _directories = [];
     private RedisServer _redis = null!;
 
     public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
@@ -27,6 +28,14 @@ public sealed class SharedDataProtectionTests : IAsyncLifetime
     {
         foreach (var owned in Enumerable.Reverse(_owned)) owned.Dispose();
         await _redis.DisposeAsync();
+        foreach (var directory in _directories) directory.Delete(recursive: true);
+    }
+
+    private DirectoryInfo TempDirectory(string prefix)
+    {
+        var directory = Directory.CreateTempSubdirectory(prefix);
+        _directories.Add(directory);
+        return directory;
     }
 
     /// <summary>
@@ -36,9 +45,9 @@ public sealed class SharedDataProtectionTests : IAsyncLifetime
     /// </summary>
     private async Task<IHost> StartInstanceAsync(bool withRedis)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.CreateTempSubdirectory("cs-app-").FullName });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = TempDirectory("cs-app-").FullName });
         if (withRedis) builder.Configuration.AddInMemoryCollection([new("ConnectionStrings:Redis", _redis.ConnectionString)]);
-        builder.Services.AddDataProtection().PersistKeysToFileSystem(Directory.CreateTempSubdirectory("cs-keys-"));
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(TempDirectory("cs-keys-"));
         builder.Services.AddSingleton<ScaleOut>();
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddCoScientistDataProtection();
