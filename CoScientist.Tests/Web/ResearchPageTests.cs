@@ -25,7 +25,8 @@ public sealed class ResearchPageTests : MudTestContext
         await _server.DisposeAsync();
     }
 
-    private IRenderedComponent<ResearchPage> RenderPage(string? key = FakeOpenRouterServer.ValidKey, Action<IServiceCollection>? replace = null)
+    private IRenderedComponent<ResearchPage> RenderPage(string? key = FakeOpenRouterServer.ValidKey, Action<IServiceCollection>? replace = null,
+        string? id = null)
     {
         AddAppServices(new Dictionary<string, string?>
         {
@@ -34,7 +35,26 @@ public sealed class ResearchPageTests : MudTestContext
             ["num_hypotheses"] = "3",
             ["example_goals:0"] = "Explain antibiotic resistance",
         }, replace: replace);
-        return Render<ResearchPage>();
+        return Render<ResearchPage>(p => p.Add(c => c.Id, id));
+    }
+
+    [Fact]
+    public void StartingResearchFromTheAddressOfResearchThatIsNotHere_LeavesTheNotFoundMessageBehind()
+    {
+        var cut = RenderPage(id: "no-such-research");
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=research-not-found]")));
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=run-cycle]").HasAttribute("disabled")));
+
+        cut.Find("[data-testid=example-goals] .mud-chip").Click();
+        cut.Find("[data-testid=run-cycle]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("completed", cut.Find("[data-testid=cycle-status]").GetAttribute("data-state")), TimeSpan.FromSeconds(120));
+        var session = Services.GetRequiredService<ResearchSession>();
+        Assert.EndsWith("/r/" + session.Research.Id, Services.GetRequiredService<NavigationManager>().Uri);
+        Assert.Empty(cut.FindAll("[data-testid=research-not-found]"));
+        // The research is in the owner's list, finished.
+        cut.WaitForAssertion(() => Assert.Equal("1 cycle", cut.Find("[data-testid=my-research-cycles]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=my-research-running]"));
     }
 
     [Fact]
